@@ -1,0 +1,213 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The entry point for every task.  `make` builds everything (documents,
+# kernel tree, modules for every kernel, tests); `make check` runs every
+# test.  `make help` lists the other targets.
+
+BUILD ?= build
+PYTHON ?= /usr/bin/python3
+CC ?= gcc
+Q ?= @
+
+SRCS := src/uapi.adoc src/core.adoc src/kbuild.adoc
+DIAGRAMS := $(wildcard diagrams/*.dot)
+
+.DEFAULT_GOAL := all
+.DELETE_ON_ERROR:
+
+include tools/Makefile.lit
+include tools/kernels.mk
+
+.PHONY: all help deps tangle modules tests spec lint kernel-tree check \
+	check-steps clean distclean
+
+all: deps
+	$(Q)$(MAKE) --no-print-directory tangle modules tests spec
+
+help:
+	@echo 'make             build everything (installs missing Debian packages when root)'
+	@echo 'make check       run every test: tool tests, driver tests, lint, conformance on each kernel'
+	@echo 'make spec        render the specification and the reference (HTML, PDF) into $(BUILD)/doc'
+	@echo 'make modules     tangle and build the modules against every kernel in KSERIES ($(KSERIES))'
+	@echo 'make tests       build the conformance test binaries'
+	@echo 'make lint        checkpatch --strict on the exported tree, kernel-doc on the uAPI header'
+	@echo 'make kernel-tree KTREE=DIR   export the kernel tree without #line directives'
+
+# ---------------------------------------------------------------------------
+# Tangling.  The tree in $(BUILD)/tree carries #line directives, so that the
+# compiler and sparse report .adoc lines; it is what the test programs
+# include.  Every kernel gets its own copy to build in, because kbuild keeps
+# its objects beside the sources.
+
+TREE := $(BUILD)/tree
+
+tangle: $(TREE)/.stamp
+
+$(TREE)/.stamp: $(SRCS) $(LIT)
+	$(Q)$(LIT) tangle -o $(TREE) $(SRCS)
+	$(Q)touch $@
+
+kernel-tree: $(LIT)
+	@test -n "$(KTREE)" || { echo 'usage: make kernel-tree KTREE=DIR' >&2; exit 1; }
+	$(Q)$(LIT) tangle --no-line -o $(KTREE) $(SRCS)
+	@echo "kernel tree written to $(KTREE)"
+
+# ---------------------------------------------------------------------------
+# Modules, built out of tree against each kernel's headers, with W=1 and
+# sparse (C=1).  Any warning fails the build: kbuild does not turn sparse
+# or W=1 warnings into errors by itself, so the log is searched.
+
+MODDIR = $(BUILD)/obj/$(1)
+MODSRC = $(call MODDIR,$(1))/drivers/iommu/ioasid
+MODULES_OF = $(call MODSRC,$(1))/ioasid_fd.ko
+
+define module_rules
+$(call MODULES_OF,$(1)): $(SRCS) $(LIT) $(BUILD)/kernels/$(1)/.done
+	$(Q)$(LIT) tangle -o $(call MODDIR,$(1)) $(SRCS)
+	@echo "  KBUILD  ioasid_fd.ko for $(1)"
+	$(Q)$(MAKE) -s -C $(KDIR_$(1)) M=$(abspath $(call MODSRC,$(1))) \
+		CONFIG_IOASID_FD=m W=1 C=1 \
+		KCFLAGS=-I$(abspath $(call MODDIR,$(1))/include) modules \
+		> $(call MODDIR,$(1))/kbuild.log 2>&1 \
+		|| { cat $(call MODDIR,$(1))/kbuild.log; exit 1; }
+	$(Q)if grep -E 'warning|error' $(call MODDIR,$(1))/kbuild.log; then \
+		echo "modules for $(1): warnings are errors" >&2; \
+		rm -f $$@; exit 1; fi
+	$(Q)touch $$@
+endef
+$(foreach k,$(KSERIES),$(eval $(call module_rules,$(k))))
+
+modules: $(foreach k,$(KSERIES),$(call MODULES_OF,$(k)))
+
+# ---------------------------------------------------------------------------
+# Conformance test programs: static binaries, so that the initramfs needs
+# no C library.
+
+TEST_SRCS := $(wildcard conformance/tests/*_test.c)
+TEST_BINS := $(patsubst conformance/tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
+TEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -static -pthread \
+	-isystem $(KSFT_INC) -I$(TREE)/include/uapi -Iconformance/tests
+
+tests: $(TEST_BINS)
+
+$(BUILD)/tests/%: conformance/tests/%.c conformance/tests/ioasid_test.h \
+		$(TREE)/.stamp $(BUILD)/ksrc/.done
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $<
+
+# ---------------------------------------------------------------------------
+# Documents: both are woven from the same sources; asciidoctor warnings are
+# errors.
+
+DOC := $(BUILD)/doc
+SVGS := $(patsubst diagrams/%.dot,$(BUILD)/diagrams/%.svg,$(DIAGRAMS))
+SPEC_PROSE := $(wildcard spec/*.adoc)
+ADOC_FLAGS := --failure-level=WARN -v -a imagesdir=$(abspath $(BUILD)/diagrams)
+
+spec: $(DOC)/ioasid-spec.html $(DOC)/ioasid-spec.pdf \
+	$(DOC)/ioasid-reference.html $(DOC)/ioasid-reference.pdf
+
+$(BUILD)/diagrams/%.svg: diagrams/%.dot
+	@mkdir -p $(dir $@)
+	$(Q)dot -Tsvg -o $@ $<
+
+$(BUILD)/weave/%/.stamp: $(SRCS) $(LIT)
+	$(Q)$(LIT) weave --doc=$* -o $(dir $@) $(SRCS)
+	$(Q)touch $@
+
+# $(1): document name, $(2): weave mode
+define doc_rules
+$(DOC)/$(1).html: spec/$(1).adoc $(SPEC_PROSE) $(BUILD)/weave/$(2)/.stamp $(SVGS)
+	@mkdir -p $(DOC)
+	@echo "  HTML    $$@"
+	$(Q)asciidoctor $(ADOC_FLAGS) -a data-uri \
+		-a wovendir=$(abspath $(BUILD)/weave/$(2)) -o $$@ $$<
+$(DOC)/$(1).pdf: spec/$(1).adoc $(SPEC_PROSE) $(BUILD)/weave/$(2)/.stamp $(SVGS)
+	@mkdir -p $(DOC)
+	@echo "  PDF     $$@"
+	$(Q)asciidoctor-pdf $(ADOC_FLAGS) \
+		-a wovendir=$(abspath $(BUILD)/weave/$(2)) -o $$@ $$<
+endef
+$(eval $(call doc_rules,ioasid-spec,spec))
+$(eval $(call doc_rules,ioasid-reference,reference))
+
+# ---------------------------------------------------------------------------
+# Lint: checkpatch --strict on the tree as it would be submitted, and
+# kernel-doc on the uAPI header, warnings being errors.
+
+LINT_TREE := $(BUILD)/lint-tree
+
+lint: $(LIT) $(BUILD)/ksrc/.done
+	$(Q)rm -rf $(LINT_TREE)
+	$(Q)$(LIT) tangle --no-line -o $(LINT_TREE) $(SRCS)
+	$(Q)tools/lint.sh --checkpatch $(CHECKPATCH) \
+		--kernel-doc $(KERNEL_DOC) --tree $(LINT_TREE) \
+		--counts $(BUILD)/results/lint.counts
+
+# ---------------------------------------------------------------------------
+# Tests.  Each step writes its counts to $(BUILD)/results; tools/check.sh
+# runs every step even after a failure and prints the total last.
+
+DRIVER := $(PYTHON) conformance/driver/run.py
+RUN_TIMEOUT ?= 600
+
+check: all
+	$(Q)$(MAKE) --no-print-directory -s check-steps
+
+check-steps:
+	$(Q)BUILD=$(BUILD) KSERIES="$(KSERIES)" MAKE="$(MAKE)" \
+		tools/check.sh
+
+# One conformance run on kernel $(1).
+define conformance_rules
+.PHONY: conformance-$(1)
+conformance-$(1): $(call MODULES_OF,$(1)) $(TEST_BINS)
+	@mkdir -p $(BUILD)/results $(BUILD)/runs/$(1)
+	$(Q)$(DRIVER) run --kernel $(VMLINUZ_$(1)) --kernel-name $(1) \
+		--module $(call MODULES_OF,$(1)) --tests $(BUILD)/tests \
+		--run-timeout $(RUN_TIMEOUT) --workdir $(BUILD)/runs/$(1) \
+		--json $(BUILD)/results/conformance-$(1).json \
+		--counts $(BUILD)/results/conformance-$(1).counts \
+		--log $(BUILD)/runs/$(1)/console.log
+endef
+$(foreach k,$(KSERIES),$(eval $(call conformance_rules,$(k))))
+
+# The self-check: a planted kernel WARN and a failing assertion must each
+# fail a run.  It uses the newest kernel in KSERIES.
+SELFCHECK_K := $(lastword $(KSERIES))
+SELFCHECK := $(BUILD)/selfcheck
+
+$(SELFCHECK)/mod/plant_warn.ko: conformance/selfcheck/plant_warn.c \
+		conformance/selfcheck/Kbuild $(BUILD)/kernels/$(SELFCHECK_K)/.done
+	@mkdir -p $(dir $@)
+	$(Q)cp conformance/selfcheck/plant_warn.c conformance/selfcheck/Kbuild $(dir $@)
+	$(Q)$(MAKE) -s -C $(KDIR_$(SELFCHECK_K)) M=$(abspath $(dir $@)) modules \
+		> $(dir $@)/kbuild.log 2>&1 || { cat $(dir $@)/kbuild.log; exit 1; }
+
+$(SELFCHECK)/tests/fail_test: conformance/selfcheck/fail_test.c $(BUILD)/ksrc/.done
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $<
+
+.PHONY: selfcheck
+selfcheck: $(SELFCHECK)/mod/plant_warn.ko $(SELFCHECK)/tests/fail_test \
+		$(call MODULES_OF,$(SELFCHECK_K)) $(BUILD)/tests/api_test
+	$(Q)cp $(BUILD)/tests/api_test $(SELFCHECK)/tests/
+	$(Q)conformance/selfcheck/run.sh "$(DRIVER)" $(VMLINUZ_$(SELFCHECK_K)) \
+		$(call MODULES_OF,$(SELFCHECK_K)) $(SELFCHECK)/mod/plant_warn.ko \
+		-- $(SELFCHECK)/tests $(SELFCHECK)/run $(BUILD)/results/selfcheck.counts
+
+.PHONY: driver-check
+driver-check:
+	@mkdir -p $(BUILD)/results
+	$(Q)$(PYTHON) conformance/driver/selftest.py \
+		--counts $(BUILD)/results/driver.counts
+
+clean:
+	rm -rf $(BUILD)/tree $(BUILD)/obj $(BUILD)/tests $(BUILD)/doc \
+		$(BUILD)/weave $(BUILD)/diagrams $(BUILD)/results $(BUILD)/runs \
+		$(BUILD)/lint-tree $(BUILD)/tools $(BUILD)/selfcheck
+
+# Also drops the fetched kernels and extracted kernel sources.
+distclean:
+	rm -rf $(BUILD)

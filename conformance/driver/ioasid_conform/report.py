@@ -1,0 +1,96 @@
+# SPDX-License-Identifier: GPL-2.0
+"""What the driver prints and writes.
+
+Live output is one line per result as soon as it is known,
+
+    PASS  [6.12] api_test.check_extension.unknown_flag  (0.12s)
+    SKIP  [6.12] api_test.pasid.alloc  (0.01s)  no PASID support
+    FAIL  [6.12] api_test.pasid.free  (0.30s)  api_test.c:80:free:Expected ...
+
+followed, for failures, by the lines that explain them.  The very last line
+is the summary "N passed, N failed, N skipped".
+"""
+
+import json
+import sys
+from typing import List, Optional, TextIO
+
+from .results import FAIL, PASS, Counts, TestResult
+
+MAX_DETAIL_LINES = 40
+
+
+def result_line(result: TestResult, kernel: str) -> str:
+    line = f"{result.status:<4}  [{kernel}] {result.name}  " \
+           f"({result.duration:.2f}s)"
+    if result.status == PASS and result.directive:
+        line += f"  # {result.directive}"
+        if result.reason:
+            line += f" {result.reason}"
+    elif result.reason:
+        line += f"  {result.reason}"
+    return line
+
+
+class Reporter:
+    """Prints results live and the summary at the end."""
+
+    def __init__(self, kernel: str, stream: Optional[TextIO] = None,
+                 verbose: bool = False):
+        self.kernel = kernel
+        self.stream = stream or sys.stdout
+        self.verbose = verbose
+
+    def _print(self, text: str = "") -> None:
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def message(self, text: str) -> None:
+        self._print(text)
+
+    def console(self, text: str) -> None:
+        """A console line; shown only with -v."""
+        if self.verbose:
+            self._print(f"  | {text}")
+
+    def result(self, result: TestResult) -> None:
+        self._print(result_line(result, self.kernel))
+        if result.status == FAIL:
+            details = result.diagnostics
+            if len(details) > MAX_DETAIL_LINES:
+                skipped = len(details) - MAX_DETAIL_LINES
+                details = [f"... ({skipped} earlier lines)"] + \
+                    details[-MAX_DETAIL_LINES:]
+            for detail in details:
+                self._print(f"      {detail}")
+
+    def summary(self, results: List[TestResult]) -> Counts:
+        """Recap the failures, then print the summary as the last line."""
+        counts = Counts.of(results)
+        failed = [result.name for result in results if result.status == FAIL]
+        if failed:
+            self._print(f"Failed ({len(failed)}):")
+            for name in failed:
+                self._print(f"  {name}")
+        self._print(counts.summary_line())
+        return counts
+
+
+def write_counts(path: str, counts: Counts) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(f"{counts.passed} {counts.failed} {counts.skipped}\n")
+
+
+def write_json(path: str, kernel: str, results: List[TestResult],
+               run_info: dict) -> None:
+    counts = Counts.of(results)
+    document = {
+        "kernel": kernel,
+        "summary": {"passed": counts.passed, "failed": counts.failed,
+                    "skipped": counts.skipped},
+        "run": run_info,
+        "tests": [result.to_json(kernel) for result in results],
+    }
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(document, handle, indent=2)
+        handle.write("\n")

@@ -1,0 +1,50 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run every test step of `make check`, even after one fails, then print the
+# total over all steps as the last line: "N passed, N failed, N skipped".
+# Each step writes "PASSED FAILED SKIPPED" to $BUILD/results/STEP.counts; a
+# step that fails without writing its counts is counted as one failure.
+set -u
+
+: "${BUILD:=build}" "${MAKE:=make}" "${KSERIES:=6.1 6.12}"
+results=$BUILD/results
+rm -rf "$results"
+mkdir -p "$results"
+status=0
+
+step() {	# step NAME MAKE-TARGET
+	name=$1 target=$2
+	start=$(date +%s)
+	echo "== $name"
+	if $MAKE --no-print-directory -s "$target"; then
+		st=0
+	else
+		st=1
+		status=1
+	fi
+	if [ ! -s "$results/$name.counts" ]; then
+		if [ $st -eq 0 ]; then
+			echo "1 0 0" >"$results/$name.counts"
+		else
+			echo "0 1 0" >"$results/$name.counts"
+		fi
+	elif [ $st -ne 0 ] && [ "$(awk '{ print $2 }' "$results/$name.counts")" = 0 ]; then
+		# the step failed in a way its own counts do not show
+		echo "0 1 0" >"$results/$name.error.counts"
+	fi
+	echo "== $name: done in $(( $(date +%s) - start )) s"
+}
+
+step lit lit-check
+step driver driver-check
+step lint lint
+for k in $KSERIES; do
+	step "conformance-$k" "conformance-$k"
+done
+step selfcheck selfcheck
+
+cat "$results"/*.counts | awk '
+	{ p += $1; f += $2; s += $3 }
+	END { printf "%d passed, %d failed, %d skipped\n", p, f, s }'
+exit $status
