@@ -17,6 +17,12 @@ DIAGRAMS := $(wildcard diagrams/*.dot)
 
 include tools/Makefile.lit
 include tools/kernels.mk
+include tools/debugkernel.mk
+
+# Every kernel the modules are built for and the suite runs on: Debian's
+# stock kernels, and the debug kernel (KASAN, lockdep, kmemleak, fault
+# injection) built from Debian's linux-source.
+KERNELS ?= $(KSERIES) debug
 
 .PHONY: all help deps tangle modules tests spec lint kernel-tree check \
 	check-steps clean distclean
@@ -28,7 +34,7 @@ help:
 	@echo 'make             build everything (installs missing Debian packages when root)'
 	@echo 'make check       run every test: tool tests, driver tests, lint, conformance on each kernel'
 	@echo 'make spec        render the specification and the reference (HTML, PDF) into $(BUILD)/doc'
-	@echo 'make modules     tangle and build the modules against every kernel in KSERIES ($(KSERIES))'
+	@echo 'make modules     tangle and build the modules against every kernel in KERNELS ($(KERNELS))'
 	@echo 'make tests       build the conformance test binaries'
 	@echo 'make lint        checkpatch --strict on the exported tree, kernel-doc on the uAPI header'
 	@echo 'make kernel-tree KTREE=DIR   export the kernel tree without #line directives'
@@ -75,22 +81,23 @@ $(call MODULES_OF,$(1)): $(SRCS) $(LIT) $(BUILD)/kernels/$(1)/.done
 		rm -f $$@; exit 1; fi
 	$(Q)touch $$@
 endef
-$(foreach k,$(KSERIES),$(eval $(call module_rules,$(k))))
+$(foreach k,$(KERNELS),$(eval $(call module_rules,$(k))))
 
-modules: $(foreach k,$(KSERIES),$(call MODULES_OF,$(k)))
+modules: $(foreach k,$(KERNELS),$(call MODULES_OF,$(k)))
 
 # ---------------------------------------------------------------------------
 # Conformance test programs: static binaries, so that the initramfs needs
 # no C library.
 
 TEST_SRCS := $(wildcard conformance/tests/*_test.c)
+TEST_HDRS := $(wildcard conformance/tests/*.h)
 TEST_BINS := $(patsubst conformance/tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 TEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -static -pthread \
 	-isystem $(KSFT_INC) -I$(TREE)/include/uapi -Iconformance/tests
 
 tests: $(TEST_BINS)
 
-$(BUILD)/tests/%: conformance/tests/%.c conformance/tests/ioasid_test.h \
+$(BUILD)/tests/%: conformance/tests/%.c $(TEST_HDRS) \
 		$(TREE)/.stamp $(BUILD)/ksrc/.done
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
@@ -156,10 +163,13 @@ check: all
 	$(Q)$(MAKE) --no-print-directory -s check-steps
 
 check-steps:
-	$(Q)BUILD=$(BUILD) KSERIES="$(KSERIES)" MAKE="$(MAKE)" \
+	$(Q)BUILD=$(BUILD) KERNELS="$(KERNELS)" MAKE="$(MAKE)" \
 		tools/check.sh
 
-# One conformance run on kernel $(1).
+# One conformance run on kernel $(1).  The debug kernel needs more memory
+# (KASAN's shadow) and more time per test.
+RUN_ARGS_debug := --memory 1024 --test-timeout 300
+
 define conformance_rules
 .PHONY: conformance-$(1)
 conformance-$(1): $(call MODULES_OF,$(1)) $(TEST_BINS)
@@ -169,9 +179,9 @@ conformance-$(1): $(call MODULES_OF,$(1)) $(TEST_BINS)
 		--run-timeout $(RUN_TIMEOUT) --workdir $(BUILD)/runs/$(1) \
 		--json $(BUILD)/results/conformance-$(1).json \
 		--counts $(BUILD)/results/conformance-$(1).counts \
-		--log $(BUILD)/runs/$(1)/console.log
+		--log $(BUILD)/runs/$(1)/console.log $(RUN_ARGS_$(1))
 endef
-$(foreach k,$(KSERIES),$(eval $(call conformance_rules,$(k))))
+$(foreach k,$(KERNELS),$(eval $(call conformance_rules,$(k))))
 
 # The self-check: a planted kernel WARN and a failing assertion must each
 # fail a run.  It uses the newest kernel in KSERIES.
@@ -197,10 +207,13 @@ selfcheck: $(SELFCHECK)/mod/plant_warn.ko $(SELFCHECK)/tests/fail_test \
 		$(call MODULES_OF,$(SELFCHECK_K)) $(SELFCHECK)/mod/plant_warn.ko \
 		-- $(SELFCHECK)/tests $(SELFCHECK)/run $(BUILD)/results/selfcheck.counts
 
+# The driver's own tests; those that boot a real kernel use Debian's 6.1
+# (its unpacked package also provides a stock module to load and unload).
 .PHONY: driver-check
-driver-check:
+driver-check: $(KSTAMP_6.1)
 	@mkdir -p $(BUILD)/results
-	$(Q)$(PYTHON) conformance/driver/selftest.py \
+	$(Q)IOASID_TEST_KERNEL=$$(readlink -f $(VMLINUZ_6.1)) \
+		$(PYTHON) conformance/driver/selftest.py \
 		--counts $(BUILD)/results/driver.counts
 
 clean:

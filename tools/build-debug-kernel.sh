@@ -27,7 +27,8 @@
 #   src/      the pristine source tree; src.id names the tarball it
 #             came from (SHA-256).  Nothing is ever built inside it.
 #   obj/      the build directory (make O=obj)
-#   tarball.id  the tarball's mtime, size and SHA-256 (a cache)
+#   tarball.id  the tarball's identity (device:inode, mtime, size) and
+#             its SHA-256, a cache that spares hashing it on every run
 #   .done     stamp: the SHA-256 of the fragment and of the tarball.
 #             While both match and the files above are present, a rerun
 #             exits at once (in a few milliseconds) and leaves the
@@ -89,6 +90,7 @@ src=$out/src
 obj=$out/obj
 log=$out/build.log
 
+command -v flock >/dev/null 2>&1 || die "flock not found: install util-linux"
 exec 9>"$out/.lock"
 flock 9
 
@@ -111,12 +113,12 @@ layout_ok() {
 }
 
 # Hashing the tarball takes most of a second; the hash is kept in
-# tarball.id together with the tarball's mtime and size, and reused while
-# they match.
-tar_key="$(stat -c '%Y %s' "$tarball")"
+# tarball.id together with the tarball's device:inode, mtime and size,
+# and reused while they match.
+tar_key="$(stat -L -c '%d:%i %Y %s' "$tarball")"
 tar_sha=
-if read -r k1 k2 k3 2>/dev/null <"$out/tarball.id" && [ "$k1 $k2" = "$tar_key" ]; then
-	tar_sha=$k3
+if read -r k1 k2 k3 k4 2>/dev/null <"$out/tarball.id" && [ "$k1 $k2 $k3" = "$tar_key" ]; then
+	tar_sha=$k4
 fi
 if [ -z "$tar_sha" ]; then
 	tar_sha=$(sha "$tarball")
@@ -144,7 +146,6 @@ need perl perl
 need xz xz-utils
 need lz4 lz4
 need depmod kmod
-need flock util-linux
 # objtool (UNWINDER_ORC) links against libelf.
 [ -f /usr/include/gelf.h ] || missing="$missing libelf-dev"
 [ -z "$missing" ] || die "missing packages:$missing (apt-get install$missing)"
@@ -158,14 +159,16 @@ rm -f "$stamp"
 # mtimes, which make would take for up to date.
 if [ "$(cat "$out/src.id" 2>/dev/null)" != "$tar_sha" ] || [ ! -f "$src/Makefile" ]; then
 	echo "$prog: extracting $tarball" >&2
-	rm -rf "$src" "$src.new" "$obj" "$out/src.id"
+	rm -rf "$src.new"
 	mkdir "$src.new"
 	# Debian's tarball holds one top directory, linux-source-6.12/.
 	tar -xJf "$tarball" -C "$src.new" --strip-components=1 ||
 		die "extracting $tarball failed (see tar's message above)"
 	if [ ! -f "$src.new/Makefile" ] || [ ! -f "$src.new/arch/x86/Kconfig" ]; then
+		rm -rf "$src.new"
 		die "$tarball does not hold a kernel source tree"
 	fi
+	rm -rf "$src" "$obj" "$out/src.id"
 	mv "$src.new" "$src"
 	echo "$tar_sha" >"$out/src.id"
 fi
@@ -191,20 +194,28 @@ kmake KCONFIG_ALLCONFIG="$fragment" allnoconfig >>"$log" 2>&1 || {
 # "CONFIG_X=v" must be in .config as written; "# CONFIG_X is not set"
 # means X must not be enabled (absent or "is not set" are both fine).
 bad=
+seen=" "
 lineno=0
 while IFS= read -r line || [ -n "$line" ]; do
 	lineno=$((lineno + 1))
 	case $line in
+	CONFIG_*=* | "# CONFIG_"*" is not set")
+		opt=${line#"# "}
+		opt=${opt%%[= ]*}
+		case $seen in
+		*" $opt "*) die "${fragment}:$lineno: $opt is set twice" ;;
+		esac
+		seen="$seen$opt "
+		;;
+	esac
+	case $line in
 	CONFIG_*=*)
-		opt=${line%%=*}
 		grep -qxF -- "$line" "$obj/.config" && continue
 		got=$(grep -E "^$opt=|^# $opt is not set\$" "$obj/.config" || true)
 		bad="$bad
-  $line   (got: ${got:-nothing: its dependencies are not met})"
+  $line   (got: ${got:-nothing: unmet dependencies or no such option})"
 		;;
 	"# CONFIG_"*" is not set")
-		opt=${line#"# "}
-		opt=${opt%" is not set"}
 		got=$(grep -E "^$opt=" "$obj/.config" || true)
 		[ -z "$got" ] && continue
 		bad="$bad

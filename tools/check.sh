@@ -7,7 +7,7 @@
 # step that fails without writing its counts is counted as one failure.
 set -u
 
-: "${BUILD:=build}" "${MAKE:=make}" "${KSERIES:=6.1 6.12}"
+: "${BUILD:=build}" "${MAKE:=make}" "${KERNELS:=6.1 6.12 debug}"
 results=$BUILD/results
 rm -rf "$results"
 mkdir -p "$results"
@@ -39,7 +39,7 @@ step() {	# step NAME MAKE-TARGET
 step lit lit-check
 step driver driver-check
 step lint lint
-for k in $KSERIES; do
+for k in $KERNELS; do
 	step "conformance-$k" "conformance-$k"
 done
 step selfcheck selfcheck

@@ -5,7 +5,10 @@
 # tools/debug-kernel.config.  Include it from the top-level Makefile
 # after setting BUILD (default: build).  The names mirror those of
 # tools/kernels.mk for a stock series, with "debug" as the series, so
-# that adding "debug" to a list of series is enough to use it.
+# that rules written for $(KDIR_S), $(VMLINUZ_S) and
+# $(BUILD)/kernels/S/.done work for S = debug.  Do not add "debug" to
+# KSERIES itself: tools/kernels.mk has a fetch rule for every stamp in
+# KSERIES, which would compete with the rule below.
 #
 # Targets:
 #   debug-kernel                 build the debug kernel (first build from

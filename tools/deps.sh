@@ -24,7 +24,7 @@ DEFAULT_PKGS="
 	qemu-system-x86 busybox-static cpio kmod
 	asciidoctor ruby-asciidoctor-pdf ruby-rouge graphviz
 	sparse linux-source-6.1 linux-source-6.12 noweb
-	dwarves libelf-dev libssl-dev flex bison bc xz-utils perl
+	dwarves libelf-dev lz4 flex bison bc xz-utils perl
 	gcc make python3 libc6-dev
 "
 

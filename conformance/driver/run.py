@@ -22,6 +22,7 @@ a vmlinuz; they are skipped otherwise.
 import os
 import sys
 
+sys.dont_write_bytecode = True      # keep the source tree clean
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from ioasid_conform.cli import main  # noqa: E402

@@ -8,11 +8,13 @@ it; new options go into the matching group.
 
 import argparse
 import sys
+import traceback
 from typing import List, Optional
 
 from . import __version__
 from .report import Reporter, write_counts, write_json
-from .runner import RunOptions, run
+from .results import pseudo_failure
+from .runner import RunOptions, RunReport, run
 
 
 def _positive_int(text: str) -> int:
@@ -35,10 +37,10 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
                         help="kernel image to boot")
     target.add_argument("--kernel-name", required=True, metavar="NAME",
                         help="short kernel name for reports, e.g. 6.12")
-    target.add_argument("--module", dest="modules", action="append",
-                        default=[], metavar="PATH.ko",
-                        help="module to insmod (repeatable; loaded in order, "
-                             "unloaded in reverse)")
+    target.add_argument("--module", dest="modules", action="extend",
+                        nargs="+", default=[], metavar="PATH.ko",
+                        help="module(s) to insmod (repeatable; loaded in "
+                             "order, unloaded in reverse)")
 
     tests = parser.add_argument_group("tests")
     tests.add_argument("--tests", required=True, metavar="DIR",
@@ -62,6 +64,8 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
                          metavar="MIB", help="guest memory (default: 512)")
     machine.add_argument("--smp", type=_positive_int, default=2,
                          metavar="N", help="guest CPUs (default: 2)")
+    machine.add_argument("--accel", choices=("tcg", "kvm"), default="tcg",
+                         help="QEMU accelerator (default: tcg)")
     machine.add_argument("--run-timeout", type=_positive_float, default=600,
                          metavar="SECONDS",
                          help="timeout of the whole QEMU run (default: 600)")
@@ -90,12 +94,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     options = RunOptions(
         kernel=args.kernel, kernel_name=args.kernel_name,
         modules=args.modules, tests=args.tests, busybox=args.busybox,
-        qemu=args.qemu, memory=args.memory, smp=args.smp,
+        qemu=args.qemu, memory=args.memory, smp=args.smp, accel=args.accel,
         test_timeout=args.test_timeout, run_timeout=args.run_timeout,
         append=args.append, qemu_args=args.qemu_args,
         extra_files=args.extra_files, log=args.log, workdir=args.workdir)
     reporter = Reporter(args.kernel_name, verbose=args.verbose)
-    report = run(options, reporter)
+    try:
+        report = run(options, reporter)
+    except Exception as error:  # noqa: BLE001 - still print a summary
+        failure = pseudo_failure(
+            "driver.error", f"{type(error).__name__}: {error}",
+            traceback.format_exc().splitlines())
+        reporter.result(failure)
+        report = RunReport([failure], {})
     if args.json:
         write_json(args.json, args.kernel_name, report.results, report.info)
     counts = reporter.summary(report.results)

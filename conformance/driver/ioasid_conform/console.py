@@ -30,6 +30,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\x9b]")
 
 _KERNEL_TIMESTAMP = re.compile(r"\[\s*\d+\.\d{6}\] ?")
 
+# A "line" this long without a newline is cut, so that garbage on the
+# console cannot make the host buffer grow without bound.
+MAX_LINE = 64 * 1024
+
 
 def clean_line(line: str) -> str:
     """Strip CR, escape sequences and control characters from one line."""
@@ -70,6 +74,9 @@ class LineAssembler:
         """Add a chunk; return the lines it completed."""
         self._partial += self._decoder.decode(data)
         *complete, self._partial = self._partial.split("\n")
+        while len(self._partial) > MAX_LINE:
+            complete.append(self._partial[:MAX_LINE])
+            self._partial = self._partial[MAX_LINE:]
         return [ConsoleLine(clean_line(raw), now, raw) for raw in complete]
 
     def flush(self, now: float) -> List[ConsoleLine]:

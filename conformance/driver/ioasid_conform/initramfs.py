@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Iterable, List, Sequence, Tuple
 
 from . import markers
+from .qemu import DEBUG_EXIT_PORT
 
 NEWC_MAGIC = b"070701"
 NEWC_HEADER_SIZE = 110
@@ -49,7 +50,7 @@ def _pad4(length: int) -> bytes:
 def _archive_path(path: str) -> str:
     """Normalise a guest path to the archive's form: relative, no '..'."""
     norm = posixpath.normpath("/" + path).lstrip("/")
-    if not norm or norm == "." or ".." in norm.split("/"):
+    if not norm or ".." in path.split("/"):
         raise ValueError(f"invalid path in initramfs: {path!r}")
     return norm
 
@@ -170,7 +171,7 @@ class GuestModule:
 
 def init_script(modules: Sequence[GuestModule], tests: Sequence[str],
                 test_timeout: int, kill_grace: int = 5,
-                debug_exit_port: int = 0xF4) -> str:
+                debug_exit_port: int = DEBUG_EXIT_PORT) -> str:
     """The /init shell script (busybox ash) run by the guest kernel."""
     load = "\n".join(f"[ $modules_ok = 1 ] && load_module {m.name} {m.file}"
                      for m in modules) or ":"
@@ -215,7 +216,7 @@ modules_ok=1
 loaded=" "
 
 marker BOOT kernel=$(uname -r)
-read -r taint < /proc/sys/kernel/tainted
+taint=$(cat /proc/sys/kernel/tainted)
 marker TAINT-BOOT value=$taint
 
 load_module() {{
@@ -249,6 +250,8 @@ run_test() {{
 	(cd /tests && exec timeout -s TERM -k {kill_grace} {test_timeout} "./$1") < /dev/null
 	rc=$?
 	end=$(now)
+	# Processes the test left behind must not disturb the next one.
+	kill -KILL -1 2>/dev/null
 	elapsed=$(awk -v s="$start" -v e="$end" 'BEGIN {{ printf "%.2f", e - s }}')
 	marker TEST-END "$1" rc=$rc elapsed=$elapsed
 	# 4 is KSFT_SKIP.
@@ -256,6 +259,20 @@ run_test() {{
 	0|4) ;;
 	*) verdict=1 ;;
 	esac
+}}
+
+# On a kernel with fault injection, let fail-nth reach every allocation
+# the tests' commands make: sleeping ones and single pages included.  The
+# injected failures are expected, so they are not reported one by one.
+setup_fault_injection() {{
+	d=/sys/kernel/debug
+	for attr in failslab fail_page_alloc fail_usercopy; do
+		[ -d $d/$attr ] || continue
+		echo 0 > $d/$attr/verbose
+		[ -e $d/$attr/ignore-gfp-wait ] && echo N > $d/$attr/ignore-gfp-wait
+		[ -e $d/$attr/min-order ] && echo 0 > $d/$attr/min-order
+	done
+	[ -d $d/failslab ] && marker FAULT-INJECTION ready
 }}
 
 check_kmemleak() {{
@@ -274,6 +291,8 @@ drain_console() {{
 	stty -F /dev/console "$(stty -F /dev/console -g)" 2>/dev/null || sleep 1
 }}
 
+setup_fault_injection
+
 {load}
 
 if [ $modules_ok = 1 ]; then
@@ -284,7 +303,7 @@ fi
 
 check_kmemleak
 
-read -r taint < /proc/sys/kernel/tainted
+taint=$(cat /proc/sys/kernel/tainted)
 marker TAINT value=$taint
 marker DONE verdict=$verdict
 drain_console

@@ -39,10 +39,13 @@ REPORT_PATTERNS: List[Tuple[str, re.Pattern]] = [
     ]
 ]
 
-# Messages that are followed by a stack trace on purpose.
+# Messages that are followed by a stack trace on purpose: fault injection
+# failing an allocation or a copy as the test asked for, the allocator's
+# report of that failed allocation, and SysRq requests.
 BENIGN_HEADERS = [
     re.compile(pattern) for pattern in [
         r"FAULT_INJECTION: forcing a failure",
+        r"page allocation failure: order:",
         r"\bsysrq: ",
     ]
 ]

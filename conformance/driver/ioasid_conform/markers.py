@@ -29,7 +29,7 @@ sides agree on the spelling.
 
 import re
 from dataclasses import dataclass, field
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 
 PREFIX = "@@IOASID-"
 SUFFIX = "@@"
@@ -44,13 +44,14 @@ RMMOD_BEGIN = "RMMOD-BEGIN"
 RMMOD_END = "RMMOD-END"
 KMEMLEAK_BEGIN = "KMEMLEAK-BEGIN"
 KMEMLEAK_END = "KMEMLEAK-END"
+FAULT_INJECTION = "FAULT-INJECTION"
 TAINT = "TAINT"
 DONE = "DONE"
 POWEROFF = "POWEROFF"
 
 KINDS = frozenset({BOOT, TAINT_BOOT, INSMOD_BEGIN, INSMOD_END, TEST_BEGIN,
                    TEST_END, RMMOD_BEGIN, RMMOD_END, KMEMLEAK_BEGIN,
-                   KMEMLEAK_END, TAINT, DONE, POWEROFF})
+                   KMEMLEAK_END, FAULT_INJECTION, TAINT, DONE, POWEROFF})
 
 _MARKER = re.compile(r"@@IOASID-([A-Z]+(?:-[A-Z]+)*)(?: ([^@]*))?@@")
 
@@ -81,15 +82,22 @@ def render(kind: str, *words: str) -> str:
 
 
 def parse(line: str) -> Optional[Marker]:
-    """Return the marker contained in line, or None.
+    """Return the marker contained in line, or None."""
+    return split(line)[1]
 
-    The first word that is not key=value becomes the marker's name.
-    Unknown kinds are ignored so that a test printing something that merely
-    looks like a marker cannot confuse the host.
+
+def split(line: str) -> Tuple[str, Optional[Marker]]:
+    """Split line into (text before the marker, marker).
+
+    Without a marker, returns (line, None).  The text before a marker is
+    output that did not end with a newline (a test's last line, say).  The
+    first word that is not key=value becomes the marker's name.  Unknown
+    kinds are ignored so that a test printing something that merely looks
+    like a marker cannot confuse the host.
     """
     match = _MARKER.search(line)
     if match is None or match.group(1) not in KINDS:
-        return None
+        return line, None
     marker = Marker(kind=match.group(1))
     for word in (match.group(2) or "").split():
         key, sep, value = word.partition("=")
@@ -97,4 +105,4 @@ def parse(line: str) -> Optional[Marker]:
             marker.fields[key] = value
         elif marker.name is None:
             marker.name = word
-    return marker
+    return line[:match.start()], marker

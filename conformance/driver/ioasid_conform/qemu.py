@@ -29,10 +29,6 @@ def debug_exit_status(verdict: int) -> int:
     return (verdict << 1) | 1
 
 
-def kvm_usable() -> bool:
-    return os.access("/dev/kvm", os.R_OK | os.W_OK)
-
-
 @dataclass
 class QemuConfig:
     qemu: str
@@ -42,11 +38,17 @@ class QemuConfig:
     smp: int = 2
     append: str = ""
     extra_args: List[str] = field(default_factory=list)
-    use_kvm: bool = False
+    accel: str = "tcg"
 
 
 def command_line(config: QemuConfig) -> List[str]:
-    """The QEMU argv for a headless run with the console on stdout."""
+    """The QEMU argv for a headless run with the console on stdout.
+
+    "-display none -monitor none -serial stdio" is -nographic without the
+    monitor multiplexed into the console; -nodefaults leaves out the default
+    NIC, VGA and drives, so the guest has only what --qemu-arg adds.  With
+    -no-reboot, a panic (panic=-1 reboots at once) ends QEMU.
+    """
     kernel_args = BASE_KERNEL_ARGS
     if config.append:
         kernel_args += " " + config.append
@@ -59,10 +61,11 @@ def command_line(config: QemuConfig) -> List[str]:
         "-append", kernel_args,
         "-device", DEBUG_EXIT_DEVICE,
     ]
-    if config.use_kvm:
-        argv += ["-accel", "kvm", "-cpu", "host"]
-    else:
-        argv += ["-accel", "tcg"]
+    # Not auto-detected: a /dev/kvm that opens fine can still hang guests
+    # (nested virtualisation without support), so KVM is opt-in.
+    argv += ["-accel", config.accel]
+    if config.accel == "kvm":
+        argv += ["-cpu", "host"]
     return argv + list(config.extra_args)
 
 

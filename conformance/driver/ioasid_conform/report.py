@@ -17,7 +17,7 @@ from typing import List, Optional, TextIO
 
 from .results import FAIL, PASS, Counts, TestResult
 
-MAX_DETAIL_LINES = 40
+MAX_DETAIL_LINES = 60
 
 
 def result_line(result: TestResult, kernel: str) -> str:
@@ -56,12 +56,8 @@ class Reporter:
     def result(self, result: TestResult) -> None:
         self._print(result_line(result, self.kernel))
         if result.status == FAIL:
-            details = result.diagnostics
-            if len(details) > MAX_DETAIL_LINES:
-                skipped = len(details) - MAX_DETAIL_LINES
-                details = [f"... ({skipped} earlier lines)"] + \
-                    details[-MAX_DETAIL_LINES:]
-            for detail in details:
+            for detail in _shorten(result.diagnostics,
+                                   keep_head=result.binary is None):
                 self._print(f"      {detail}")
 
     def summary(self, results: List[TestResult]) -> Counts:
@@ -74,6 +70,18 @@ class Reporter:
                 self._print(f"  {name}")
         self._print(counts.summary_line())
         return counts
+
+
+def _shorten(lines: List[str], keep_head: bool) -> List[str]:
+    """At most MAX_DETAIL_LINES lines: the head of a report of the run
+    (where a kernel report starts), the tail of a test's output (where it
+    failed)."""
+    if len(lines) <= MAX_DETAIL_LINES:
+        return lines
+    dropped = len(lines) - MAX_DETAIL_LINES
+    if keep_head:
+        return lines[:MAX_DETAIL_LINES] + [f"... ({dropped} more lines)"]
+    return [f"... ({dropped} earlier lines)"] + lines[-MAX_DETAIL_LINES:]
 
 
 def write_counts(path: str, counts: Counts) -> None:

@@ -17,11 +17,11 @@ class TestResult:
     binary       test binary the result came from (None for pseudo-tests
                  such as "kernel.log")
     status       PASS, FAIL or SKIP; an expected failure is a PASS whose
-                 directive is XFAIL or TODO
+                 directive is XFAIL or the to-do directive
     duration     seconds, measured on the host from console arrival times
                  (for a whole binary: measured by the guest)
     reason       one-line explanation for FAIL and SKIP
-    directive    TAP directive on the result line (SKIP, XFAIL, TODO, ...)
+    directive    TAP directive on the result line (SKIP, XFAIL, ...)
     requirements requirement IDs from "# REQ:" lines of the testcase
     diagnostics  output lines that belong to the testcase
     """

@@ -36,6 +36,7 @@ class RunOptions:
     qemu: str = "qemu-system-x86_64"
     memory: int = 512
     smp: int = 2
+    accel: str = "tcg"
     test_timeout: float = 60
     run_timeout: float = 600
     append: str = ""
@@ -102,7 +103,7 @@ def prepare(options: RunOptions, workdir: str):
         qemu=_resolve_qemu(options.qemu), kernel=options.kernel,
         initrd=initrd, memory=options.memory, smp=options.smp,
         append=options.append, extra_args=options.qemu_args,
-        use_kvm=qemu.kvm_usable())
+        accel=options.accel)
     return qemu.command_line(config), [os.path.basename(t) for t in tests]
 
 
@@ -130,7 +131,11 @@ def run(options: RunOptions, reporter: Reporter) -> RunReport:
         info.update(guest_release=state.release, guest_verdict=state.verdict,
                     taint=state.taint, boot_taint=state.boot_taint,
                     qemu_exit_status=outcome.returncode,
-                    run_timed_out=outcome.timed_out)
+                    run_timed_out=outcome.timed_out,
+                    exit_method="poweroff" if state.poweroff
+                    else "isa-debug-exit",
+                    modules=[{"name": step.name, "action": step.action,
+                              "rc": step.rc} for step in state.module_steps])
         return RunReport(result.results, info)
     finally:
         if options.workdir is None:

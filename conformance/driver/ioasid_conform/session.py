@@ -66,6 +66,7 @@ class ConsoleSession:
         self._step: Optional[ModuleStep] = None
         self._phase = "boot"
         self._started = set()
+        self._fragment = ""
 
     @property
     def done(self) -> bool:
@@ -73,21 +74,24 @@ class ConsoleSession:
         return self.state.verdict is not None
 
     def feed(self, line: ConsoleLine) -> None:
-        text = line.text
-        self.tail.append(text)
-        user_part, kernel_text = split_kernel_text(text)
+        self.tail.append(line.text)
+        user_part, kernel_text = split_kernel_text(line.text)
         if kernel_text is not None:
             self.scanner.feed(kernel_text, self._context())
-        marker = markers.parse(text)
+            # A kernel message cut into a line of user output; the rest of
+            # that line comes with the next line that is not a kernel one.
+            self._fragment += user_part
+            return
+        text, self._fragment = self._fragment + line.text, ""
+        before, marker = markers.split(text)
+        if before:
+            self._user_line(before, line.time)
         if marker is not None:
             self._on_marker(marker, line.time)
-            return
-        if kernel_text is not None:
-            text = user_part      # a fragment of user output, or nothing
-            if not text:
-                return
+
+    def _user_line(self, text: str, now: float) -> None:
         if self._test is not None:
-            self._emit(self._test.parser.feed(text, line.time))
+            self._emit(self._test.parser.feed(text, now))
         elif self._step is not None:
             self._step.output.append(text)
         else:
@@ -117,11 +121,11 @@ class ConsoleSession:
             action = "load" if kind == markers.INSMOD_BEGIN else "unload"
             self._step = ModuleStep(name=marker.name or "?", action=action)
             state.module_steps.append(self._step)
-            self._phase = f"{'insmod' if action == 'load' else 'rmmod'} " \
-                          f"{self._step.name}"
+            self._phase = self._step.command
         elif kind in (markers.INSMOD_END, markers.RMMOD_END):
             if self._step is not None:
                 self._step.rc = marker.int_field("rc")
+                self._phase = f"after {self._step.command}"
             self._step = None
         elif kind == markers.TEST_BEGIN:
             self._abandon_test("the next test binary started without an "
@@ -147,12 +151,13 @@ class ConsoleSession:
             state.poweroff = True
 
     def _end_test(self, marker: markers.Marker, now: float) -> None:
-        test, self._test = self._test, None
-        if test is None or test.name != marker.name:
-            if test is not None:
-                self._test = test
-                self._abandon_test("end marker names another binary", now)
+        test = self._test
+        if test is None:
             return
+        if test.name != marker.name:
+            self._abandon_test("end marker names another binary", now)
+            return
+        self._test = None
         rc = marker.int_field("rc")
         elapsed = marker.float_field("elapsed")
         if elapsed is None:
@@ -172,22 +177,27 @@ class ConsoleSession:
 
     def finish(self, outcome: QemuOutcome, now: float) -> SessionResult:
         """QEMU is gone: settle open work and judge the run."""
+        if self._fragment:
+            self._user_line(self._fragment, now)
+            self._fragment = ""
         if outcome.timed_out:
             why = "the run timeout expired while it ran"
         else:
             why = "the guest stopped while it ran (crash, panic or reboot)"
         self._abandon_test(why, now)
-        self._emit(self._not_run())
+        self._emit(self._not_run(outcome))
         host_failed = any(result.status == FAIL for result in self.results)
         self._emit(judge(self.state, outcome, self.scanner.reports,
                          host_failed, list(self.tail)))
         return SessionResult(self.results, self.state, list(self.tail))
 
-    def _not_run(self) -> List[TestResult]:
+    def _not_run(self, outcome: QemuOutcome) -> List[TestResult]:
         failed_loads = [step.name for step in self.state.module_steps
                         if step.action == "load" and step.rc != 0]
         if failed_loads:
             why = f"module {failed_loads[0]} failed to load"
+        elif outcome.timed_out:
+            why = "the run timeout expired before it"
         elif self.state.verdict is None:
             why = "the guest stopped before it"
         else:

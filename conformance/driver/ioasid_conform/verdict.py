@@ -33,6 +33,11 @@ class ModuleStep:
     rc: Optional[int] = None     # None: no end marker seen
     output: List[str] = field(default_factory=list)
 
+    @property
+    def command(self) -> str:
+        """The guest command, e.g. "insmod ioasid"."""
+        return f"{'insmod' if self.action == 'load' else 'rmmod'} {self.name}"
+
 
 @dataclass
 class GuestState:
@@ -104,11 +109,10 @@ def _module_failures(state: GuestState) -> List[TestResult]:
     for step in state.module_steps:
         if step.rc == 0:
             continue
-        command = "insmod" if step.action == "load" else "rmmod"
         if step.rc is None:
-            reason = f"{command} {step.name} did not complete"
+            reason = f"{step.command} did not complete"
         else:
-            reason = f"{command} {step.name} failed with status {step.rc}"
+            reason = f"{step.command} failed with status {step.rc}"
         failures.append(pseudo_failure(f"module.{step.action}.{step.name}",
                                        reason, step.output))
     return failures
