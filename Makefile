@@ -183,29 +183,55 @@ conformance-$(1): $(call MODULES_OF,$(1)) $(TEST_BINS)
 endef
 $(foreach k,$(KERNELS),$(eval $(call conformance_rules,$(k))))
 
-# The self-check: a planted kernel WARN and a failing assertion must each
-# fail a run.  It uses the newest kernel in KSERIES.
+# The self-checks show that runs fail when they must.  On the newest stock
+# kernel: a planted kernel WARN and a failing assertion each fail a run.
+# On the debug kernel: a use-after-free, a leak on an error path and an
+# inverted lock order, each planted in a module driven by a fail-nth
+# sweep, each fail a run with the report of its checker, while the same
+# module without a bug passes.
 SELFCHECK_K := $(lastword $(KSERIES))
 SELFCHECK := $(BUILD)/selfcheck
+PLANT_BUGS := none uaf leak lockorder
+SELFCHECK_SRCS := $(wildcard conformance/selfcheck/*.c) conformance/selfcheck/Kbuild
 
-$(SELFCHECK)/mod/plant_warn.ko: conformance/selfcheck/plant_warn.c \
-		conformance/selfcheck/Kbuild $(BUILD)/kernels/$(SELFCHECK_K)/.done
-	@mkdir -p $(dir $@)
-	$(Q)cp conformance/selfcheck/plant_warn.c conformance/selfcheck/Kbuild $(dir $@)
-	$(Q)$(MAKE) -s -C $(KDIR_$(SELFCHECK_K)) M=$(abspath $(dir $@)) modules \
-		> $(dir $@)/kbuild.log 2>&1 || { cat $(dir $@)/kbuild.log; exit 1; }
+# $(1): directory, $(2): kernel, $(3): extra make arguments
+define selfcheck_module
+	@mkdir -p $(1)
+	$(Q)cp $(SELFCHECK_SRCS) $(1)/
+	$(Q)$(MAKE) -s -C $(KDIR_$(2)) M=$(abspath $(1)) $(3) modules \
+		> $(1)/kbuild.log 2>&1 || { cat $(1)/kbuild.log; exit 1; }
+endef
+
+$(SELFCHECK)/mod/plant_warn.ko: $(SELFCHECK_SRCS) $(KSTAMP_$(SELFCHECK_K))
+	$(call selfcheck_module,$(dir $@),$(SELFCHECK_K))
+
+$(SELFCHECK)/plant-%/plant_bug.ko: $(SELFCHECK_SRCS) $(KSTAMP_debug)
+	$(call selfcheck_module,$(dir $@),debug,PLANT_BUG=$(filter-out none,$*))
 
 $(SELFCHECK)/tests/fail_test: conformance/selfcheck/fail_test.c $(BUILD)/ksrc/.done
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $<
 
+$(SELFCHECK)/plant-tests/plant_test: conformance/selfcheck/plant_test.c \
+		$(TEST_HDRS) $(TREE)/.stamp $(BUILD)/ksrc/.done
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(TEST_CFLAGS) -o $@ $<
+
 .PHONY: selfcheck
 selfcheck: $(SELFCHECK)/mod/plant_warn.ko $(SELFCHECK)/tests/fail_test \
-		$(call MODULES_OF,$(SELFCHECK_K)) $(BUILD)/tests/api_test
+		$(call MODULES_OF,$(SELFCHECK_K)) $(BUILD)/tests/api_test \
+		$(foreach b,$(PLANT_BUGS),$(SELFCHECK)/plant-$(b)/plant_bug.ko) \
+		$(SELFCHECK)/plant-tests/plant_test
 	$(Q)cp $(BUILD)/tests/api_test $(SELFCHECK)/tests/
 	$(Q)conformance/selfcheck/run.sh "$(DRIVER)" $(VMLINUZ_$(SELFCHECK_K)) \
 		$(call MODULES_OF,$(SELFCHECK_K)) $(SELFCHECK)/mod/plant_warn.ko \
-		-- $(SELFCHECK)/tests $(SELFCHECK)/run $(BUILD)/results/selfcheck.counts
+		-- $(SELFCHECK)/tests $(SELFCHECK)/run $(BUILD)/results/selfcheck.warn.counts
+	$(Q)status=0; for bug in $(PLANT_BUGS); do \
+		conformance/selfcheck/plant.sh "$(DRIVER)" $(VMLINUZ_debug) \
+			$(SELFCHECK)/plant-$$bug/plant_bug.ko $(SELFCHECK)/plant-tests \
+			$(SELFCHECK)/run-$$bug $$bug \
+			$(BUILD)/results/selfcheck.plant-$$bug.counts || status=1; \
+	done; exit $$status
 
 # The driver's own tests; those that boot a real kernel use Debian's 6.1
 # (its unpacked package also provides a stock module to load and unload).

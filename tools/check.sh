@@ -3,8 +3,9 @@
 #
 # Run every test step of `make check`, even after one fails, then print the
 # total over all steps as the last line: "N passed, N failed, N skipped".
-# Each step writes "PASSED FAILED SKIPPED" to $BUILD/results/STEP.counts; a
-# step that fails without writing its counts is counted as one failure.
+# Each step writes "PASSED FAILED SKIPPED" to $BUILD/results/STEP.counts,
+# or to several files STEP.PART.counts; a step that fails without writing
+# any counts is counted as one failure.
 set -u
 
 : "${BUILD:=build}" "${MAKE:=make}" "${KERNELS:=6.1 6.12 debug}"
@@ -23,13 +24,15 @@ step() {	# step NAME MAKE-TARGET
 		st=1
 		status=1
 	fi
-	if [ ! -s "$results/$name.counts" ]; then
+	set -- "$results/$name".counts "$results/$name".*.counts
+	written=$(cat "$@" 2>/dev/null)
+	if [ -z "$written" ]; then
 		if [ $st -eq 0 ]; then
 			echo "1 0 0" >"$results/$name.counts"
 		else
 			echo "0 1 0" >"$results/$name.counts"
 		fi
-	elif [ $st -ne 0 ] && [ "$(awk '{ print $2 }' "$results/$name.counts")" = 0 ]; then
+	elif [ $st -ne 0 ] && [ "$(echo "$written" | awk '{ f += $2 } END { print f }')" = 0 ]; then
 		# the step failed in a way its own counts do not show
 		echo "0 1 0" >"$results/$name.error.counts"
 	fi
