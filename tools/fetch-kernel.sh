@@ -86,30 +86,8 @@ done
 
 # --- apt helpers -------------------------------------------------------
 
-# Run a command; while it fails only because another process holds an
-# apt lock, wait and try again (up to APT_LOCK_WAIT seconds).
-apt_retry() {
-	local waited=0 limit=${APT_LOCK_WAIT:-900} err rc
-	err=$(mktemp)
-	while :; do
-		{
-			"$@" 2>&1 1>&3 3>&- | tee "$err" >&2
-			rc=${PIPESTATUS[0]}
-		} 3>&1
-		if [ "$rc" -eq 0 ]; then
-			rm -f "$err"
-			return 0
-		fi
-		if ! grep -qE 'Could not get lock|Unable to lock|Unable to acquire' "$err" ||
-			[ "$waited" -ge "$limit" ]; then
-			rm -f "$err"
-			return "$rc"
-		fi
-		echo "$prog: apt is locked by another process; retrying in 10 s" >&2
-		sleep 10
-		waited=$((waited + 10))
-	done
-}
+# apt_retry: wait for another apt or dpkg run to release its lock.
+. "$(dirname "$0")/apt-retry.sh"
 
 # Candidate version of package $1, or nothing.
 candidate() {

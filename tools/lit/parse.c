@@ -323,17 +323,14 @@ void diag(struct web *w, size_t file, size_t line, const char *fmt, ...)
 	struct buf b = { 0 };
 	struct diag *d;
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	buf_vprintf(&b, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		n = 0;
-	grow(&b.p, &b.cap, (size_t)n + 1, 1);
-	va_start(ap, fmt);
-	vsnprintf(b.p, (size_t)n + 1, fmt, ap);
-	va_end(ap);
+	if (!b.p) {	/* the message could not be formatted */
+		grow(&b.p, &b.cap, 1, 1);
+		b.p[0] = '\0';
+	}
 	grow(&w->diags, &w->diags_cap, w->ndiags + 1, sizeof(*w->diags));
 	d = &w->diags[w->ndiags];
 	d->file = file;
