@@ -9,7 +9,7 @@ PYTHON ?= /usr/bin/python3
 CC ?= gcc
 Q ?= @
 
-SRCS := src/uapi.adoc src/core.adoc src/kbuild.adoc
+SRCS := src/uapi.adoc src/ioasid.adoc src/core.adoc src/kbuild.adoc
 DIAGRAMS := $(wildcard diagrams/*.dot)
 
 .DEFAULT_GOAL := all

@@ -50,4 +50,40 @@ FAIL_NTH_TEST(check_extension, "REQ-EXT-RESULT, REQ-ARG-TAIL, REQ-ERR-RESOURCE")
 	return ret == 0 ? 0 : -EBADE;
 }
 
+/* IOASID_ALLOC and IOASID_FREE. */
+FAIL_NTH_TEST(alloc_free, "REQ-IOASID-ALLOC, REQ-IOASID-FREE, REQ-ERR-RESOURCE")
+{
+	int fd = ioasid_open();
+	long id, ret;
+
+	if (fd < 0)
+		return -errno;
+	id = ioasid_alloc_one(fd);
+	if (id < 0) {
+		close(fd);
+		return id;
+	}
+	ret = ioasid_free_one(fd, id);
+	/* after an injected failure nothing may be left: the number is gone */
+	if (!ret && ioasid_free_one(fd, id) != -ENOENT)
+		ret = -EBADE;
+	close(fd);
+	return ret;
+}
+
+/* Closing a descriptor that still holds IOASIDs. */
+FAIL_NTH_TEST(alloc_then_close, "REQ-IOASID-CLOSE, REQ-ERR-RESOURCE")
+{
+	int fd = ioasid_open();
+	unsigned int i;
+	long id = 0;
+
+	if (fd < 0)
+		return -errno;
+	for (i = 0; i < 4 && id >= 0; i++)
+		id = ioasid_alloc_one(fd);
+	close(fd);
+	return id < 0 ? id : 0;
+}
+
 TEST_HARNESS_MAIN

@@ -39,4 +39,68 @@ static inline int ioasid_open(void)
 	return open("/dev/ioasid", O_RDWR | O_CLOEXEC);
 }
 
+/*
+ * Check the argument rules every command shares (REQ-ARG-*), for a
+ * command whose valid argument is @valid (@size bytes, the kernel's known
+ * size, which is also the minimum size for a first-version structure),
+ * whose defined flags are @flags_mask, and which has a 32-bit reserved
+ * field at @reserved_offset.  Each malformed variant must fail with the
+ * specified errno; the caller then checks that nothing changed.
+ */
+static inline void check_bad_args(struct __test_metadata *_metadata, int fd,
+				  unsigned long cmd, const void *valid,
+				  size_t size, uint32_t flags_mask,
+				  size_t reserved_offset)
+{
+	uint8_t buf[64] __attribute__((aligned(8)));
+	const uint32_t small[] = { 0, 4, 8, (uint32_t)size - 1 };
+	unsigned int i;
+
+	ASSERT_GE(sizeof(buf), size + 16);
+#define RESET() do { memset(buf, 0, sizeof(buf)); memcpy(buf, valid, size); } while (0)
+	for (i = 0; i < sizeof(small) / sizeof(small[0]); i++) {
+		RESET();
+		((uint32_t *)buf)[0] = small[i];
+		EXPECT_EQ(-EINVAL, ioasid_ioctl(fd, cmd, buf))
+			TH_LOG("argsz %u", small[i]);
+	}
+	RESET();
+	((uint32_t *)buf)[0] = 4097;
+	EXPECT_EQ(-E2BIG, ioasid_ioctl(fd, cmd, buf));
+	RESET();
+	((uint32_t *)buf)[0] = size + 16;
+	buf[size + 3] = 1;
+	EXPECT_EQ(-E2BIG, ioasid_ioctl(fd, cmd, buf));
+	for (i = 0; i < 32; i++) {
+		if (flags_mask & (1U << i))
+			continue;
+		RESET();
+		((uint32_t *)buf)[1] |= 1U << i;
+		EXPECT_EQ(-EOPNOTSUPP, ioasid_ioctl(fd, cmd, buf))
+			TH_LOG("flag bit %u", i);
+	}
+	RESET();
+	*(uint32_t *)(buf + reserved_offset) = 1;
+	EXPECT_EQ(-EINVAL, ioasid_ioctl(fd, cmd, buf));
+	EXPECT_EQ(-EFAULT, ioasid_ioctl(fd, cmd, NULL));
+#undef RESET
+}
+
+/* IOASID_ALLOC, returning the new number or -errno. */
+static inline long ioasid_alloc_one(int fd)
+{
+	struct ioasid_alloc arg = { .argsz = sizeof(arg) };
+	long ret = ioasid_ioctl(fd, IOASID_ALLOC, &arg);
+
+	return ret < 0 ? ret : (long)arg.out_ioasid;
+}
+
+/* IOASID_FREE, returning 0 or -errno. */
+static inline long ioasid_free_one(int fd, uint32_t ioasid)
+{
+	struct ioasid_free arg = { .argsz = sizeof(arg), .ioasid = ioasid };
+
+	return ioasid_ioctl(fd, IOASID_FREE, &arg);
+}
+
 #endif /* IOASID_TEST_H */
