@@ -9,7 +9,8 @@ PYTHON ?= /usr/bin/python3
 CC ?= gcc
 Q ?= @
 
-SRCS := src/uapi.adoc src/ioasid.adoc src/core.adoc src/kbuild.adoc
+SRCS := src/uapi.adoc src/ioasid.adoc src/devices.adoc src/testif.adoc \
+	src/core.adoc src/kbuild.adoc
 DIAGRAMS := $(wildcard diagrams/*.dot)
 
 .DEFAULT_GOAL := all
@@ -65,21 +66,21 @@ kernel-tree: $(LIT)
 
 MODDIR = $(BUILD)/obj/$(1)
 MODSRC = $(call MODDIR,$(1))/drivers/iommu/ioasid
-MODULES_OF = $(call MODSRC,$(1))/ioasid_fd.ko
+MODULES_OF = $(call MODSRC,$(1))/ioasid_fd.ko $(call MODSRC,$(1))/ioasid_mock.ko
 
 define module_rules
-$(call MODULES_OF,$(1)): $(SRCS) $(LIT) $(BUILD)/kernels/$(1)/.done
+$(call MODULES_OF,$(1)) &: $(SRCS) $(LIT) $(BUILD)/kernels/$(1)/.done
 	$(Q)$(LIT) tangle -o $(call MODDIR,$(1)) $(SRCS)
-	@echo "  KBUILD  ioasid_fd.ko for $(1)"
+	@echo "  KBUILD  ioasid_fd.ko ioasid_mock.ko for $(1)"
 	$(Q)$(MAKE) -s -C $(KDIR_$(1)) M=$(abspath $(call MODSRC,$(1))) \
-		CONFIG_IOASID_FD=m W=1 C=1 \
+		CONFIG_IOASID_FD=m CONFIG_IOASID_FD_MOCK=m W=1 C=1 \
 		KCFLAGS=-I$(abspath $(call MODDIR,$(1))/include) modules \
 		> $(call MODDIR,$(1))/kbuild.log 2>&1 \
 		|| { cat $(call MODDIR,$(1))/kbuild.log; exit 1; }
 	$(Q)if grep -E 'warning|error' $(call MODDIR,$(1))/kbuild.log; then \
 		echo "modules for $(1): warnings are errors" >&2; \
-		rm -f $$@; exit 1; fi
-	$(Q)touch $$@
+		rm -f $(call MODULES_OF,$(1)); exit 1; fi
+	$(Q)touch $(call MODULES_OF,$(1))
 endef
 $(foreach k,$(KERNELS),$(eval $(call module_rules,$(k))))
 
@@ -93,7 +94,8 @@ TEST_SRCS := $(wildcard conformance/tests/*_test.c)
 TEST_HDRS := $(wildcard conformance/tests/*.h)
 TEST_BINS := $(patsubst conformance/tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 TEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -static -pthread \
-	-isystem $(KSFT_INC) -I$(TREE)/include/uapi -Iconformance/tests
+	-isystem $(KSFT_INC) -I$(TREE)/include/uapi \
+	-I$(TREE)/drivers/iommu/ioasid -Iconformance/tests
 
 tests: $(TEST_BINS)
 
@@ -184,7 +186,9 @@ endef
 $(foreach k,$(KERNELS),$(eval $(call conformance_rules,$(k))))
 
 # The self-checks show that runs fail when they must.  On the newest stock
-# kernel: a planted kernel WARN and a failing assertion each fail a run.
+# kernel: a planted kernel WARN and a failing assertion each fail a run,
+# and without the conformance test interface the tests that need it are
+# skipped with the reason, never passed.
 # On the debug kernel: a use-after-free, a leak on an error path and an
 # inverted lock order, each planted in a module driven by a fail-nth
 # sweep, each fail a run with the report of its checker, while the same
@@ -219,13 +223,16 @@ $(SELFCHECK)/plant-tests/plant_test: conformance/selfcheck/plant_test.c \
 
 .PHONY: selfcheck
 selfcheck: $(SELFCHECK)/mod/plant_warn.ko $(SELFCHECK)/tests/fail_test \
-		$(call MODULES_OF,$(SELFCHECK_K)) $(BUILD)/tests/api_test \
+		$(call MODULES_OF,$(SELFCHECK_K)) $(TEST_BINS) \
 		$(foreach b,$(PLANT_BUGS),$(SELFCHECK)/plant-$(b)/plant_bug.ko) \
 		$(SELFCHECK)/plant-tests/plant_test
 	$(Q)cp $(BUILD)/tests/api_test $(SELFCHECK)/tests/
 	$(Q)conformance/selfcheck/run.sh "$(DRIVER)" $(VMLINUZ_$(SELFCHECK_K)) \
 		$(call MODULES_OF,$(SELFCHECK_K)) $(SELFCHECK)/mod/plant_warn.ko \
 		-- $(SELFCHECK)/tests $(SELFCHECK)/run $(BUILD)/results/selfcheck.warn.counts
+	$(Q)conformance/selfcheck/absent.sh "$(DRIVER)" $(VMLINUZ_$(SELFCHECK_K)) \
+		$(firstword $(call MODULES_OF,$(SELFCHECK_K))) $(BUILD)/tests \
+		$(SELFCHECK)/run-absent $(BUILD)/results/selfcheck.testif-absent.counts
 	$(Q)status=0; for bug in $(PLANT_BUGS); do \
 		conformance/selfcheck/plant.sh "$(DRIVER)" $(VMLINUZ_debug) \
 			$(SELFCHECK)/plant-$$bug/plant_bug.ko $(SELFCHECK)/plant-tests \
