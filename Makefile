@@ -25,6 +25,12 @@ include tools/debugkernel.mk
 # injection) built from Debian's linux-source.
 KERNELS ?= $(KSERIES) debug
 
+DRIVER := $(PYTHON) conformance/driver/run.py
+REPORT := $(DRIVER) report --spec-sources 'src/*.adoc' 'spec/*.adoc' \
+	--test-sources 'conformance/tests/*.c'
+RESULTS_JSON = $(wildcard $(foreach k,$(KERNELS),$(BUILD)/results/conformance-$(k).json))
+TRACE := $(BUILD)/traceability
+
 .PHONY: all help deps tangle modules tests spec lint kernel-tree check \
 	check-steps clean distclean
 
@@ -37,7 +43,9 @@ help:
 	@echo 'make spec        render the specification and the reference (HTML, PDF) into $(BUILD)/doc'
 	@echo 'make modules     tangle and build the modules against every kernel in KERNELS ($(KERNELS))'
 	@echo 'make tests       build the conformance test binaries'
-	@echo 'make lint        checkpatch --strict on the exported tree, kernel-doc on the uAPI header'
+	@echo 'make lint        checkpatch --strict on the exported tree, kernel-doc on every header'
+	@echo 'make report      requirement report: requirement -> tests -> result per kernel'
+	@echo 'make traceability  check that every requirement has a test and every test names real ones'
 	@echo 'make kernel-tree KTREE=DIR   export the kernel tree without #line directives'
 
 # ---------------------------------------------------------------------------
@@ -112,7 +120,8 @@ $(BUILD)/tests/%: conformance/tests/%.c $(TEST_HDRS) \
 DOC := $(BUILD)/doc
 SVGS := $(patsubst diagrams/%.dot,$(BUILD)/diagrams/%.svg,$(DIAGRAMS))
 SPEC_PROSE := $(wildcard spec/*.adoc)
-ADOC_FLAGS := --failure-level=WARN -v -a imagesdir=$(abspath $(BUILD)/diagrams)
+ADOC_FLAGS := --failure-level=WARN -v -a imagesdir=$(abspath $(BUILD)/diagrams) \
+	-a traceability=$(abspath $(TRACE)/requirements.adoc)
 
 spec: $(DOC)/ioasid-spec.html $(DOC)/ioasid-spec.pdf \
 	$(DOC)/ioasid-reference.html $(DOC)/ioasid-reference.pdf
@@ -127,12 +136,14 @@ $(BUILD)/weave/%/.stamp: $(SRCS) $(LIT)
 
 # $(1): document name, $(2): weave mode
 define doc_rules
-$(DOC)/$(1).html: spec/$(1).adoc $(SPEC_PROSE) $(BUILD)/weave/$(2)/.stamp $(SVGS)
+$(DOC)/$(1).html: spec/$(1).adoc $(SPEC_PROSE) $(BUILD)/weave/$(2)/.stamp $(SVGS) \
+		$(TRACE)/requirements.adoc
 	@mkdir -p $(DOC)
 	@echo "  HTML    $$@"
 	$(Q)asciidoctor $(ADOC_FLAGS) -a data-uri \
 		-a wovendir=$(abspath $(BUILD)/weave/$(2)) -o $$@ $$<
-$(DOC)/$(1).pdf: spec/$(1).adoc $(SPEC_PROSE) $(BUILD)/weave/$(2)/.stamp $(SVGS)
+$(DOC)/$(1).pdf: spec/$(1).adoc $(SPEC_PROSE) $(BUILD)/weave/$(2)/.stamp $(SVGS) \
+		$(TRACE)/requirements.adoc
 	@mkdir -p $(DOC)
 	@echo "  PDF     $$@"
 	$(Q)asciidoctor-pdf $(ADOC_FLAGS) \
@@ -158,7 +169,6 @@ lint: $(LIT) $(BUILD)/ksrc/.done
 # Tests.  Each step writes its counts to $(BUILD)/results; tools/check.sh
 # runs every step even after a failure and prints the total last.
 
-DRIVER := $(PYTHON) conformance/driver/run.py
 RUN_TIMEOUT ?= 600
 
 check: all
@@ -181,14 +191,17 @@ conformance-$(1): $(call MODULES_OF,$(1)) $(TEST_BINS)
 		--run-timeout $(RUN_TIMEOUT) --workdir $(BUILD)/runs/$(1) \
 		--json $(BUILD)/results/conformance-$(1).json \
 		--counts $(BUILD)/results/conformance-$(1).counts \
+		--junit $(BUILD)/results/conformance-$(1).xml \
 		--log $(BUILD)/runs/$(1)/console.log $(RUN_ARGS_$(1))
 endef
 $(foreach k,$(KERNELS),$(eval $(call conformance_rules,$(k))))
 
 # The self-checks show that runs fail when they must.  On the newest stock
 # kernel: a planted kernel WARN and a failing assertion each fail a run,
-# and without the conformance test interface the tests that need it are
-# skipped with the reason, never passed.
+# without the conformance test interface the tests that need it are
+# skipped with the reason, never passed, and modules built with one
+# requirement deliberately broken make the requirement report name that
+# requirement, and only it, as failed.
 # On the debug kernel: a use-after-free, a leak on an error path and an
 # inverted lock order, each planted in a module driven by a fail-nth
 # sweep, each fail a run with the report of its checker, while the same
@@ -233,6 +246,10 @@ selfcheck: $(SELFCHECK)/mod/plant_warn.ko $(SELFCHECK)/tests/fail_test \
 	$(Q)conformance/selfcheck/absent.sh "$(DRIVER)" $(VMLINUZ_$(SELFCHECK_K)) \
 		$(firstword $(call MODULES_OF,$(SELFCHECK_K))) $(BUILD)/tests \
 		$(SELFCHECK)/run-absent $(BUILD)/results/selfcheck.testif-absent.counts
+	$(Q)conformance/selfcheck/broken.sh "$(DRIVER)" "$(REPORT)" \
+		$(VMLINUZ_$(SELFCHECK_K)) $(KDIR_$(SELFCHECK_K)) \
+		$(call MODDIR,$(SELFCHECK_K)) $(BUILD)/tests $(SELFCHECK)/broken \
+		$(BUILD)/results/selfcheck.broken-requirement.counts
 	$(Q)status=0; for bug in $(PLANT_BUGS); do \
 		conformance/selfcheck/plant.sh "$(DRIVER)" $(VMLINUZ_debug) \
 			$(SELFCHECK)/plant-$$bug/plant_bug.ko $(SELFCHECK)/plant-tests \
@@ -242,6 +259,26 @@ selfcheck: $(SELFCHECK)/mod/plant_warn.ko $(SELFCHECK)/tests/fail_test \
 
 # The driver's own tests; those that boot a real kernel use Debian's 6.1
 # (its unpacked package also provides a stock module to load and unload).
+# Requirements: every requirement of the spec has a test (or a reason why
+# it cannot), every test names existing requirements; the report maps
+# requirements to tests and their results on each kernel, and both
+# documents include it as their traceability matrix.
+
+.PHONY: traceability report
+traceability:
+	@mkdir -p $(BUILD)/results
+	$(Q)$(REPORT) --check --counts $(BUILD)/results/traceability.counts
+
+$(TRACE)/requirements.adoc: $(SRCS) $(SPEC_PROSE) $(TEST_SRCS) $(TEST_HDRS) \
+		$(RESULTS_JSON) $(wildcard conformance/driver/ioasid_conform/*.py)
+	@mkdir -p $(TRACE)
+	$(Q)$(REPORT) $(if $(RESULTS_JSON),--results $(RESULTS_JSON)) \
+		--adoc $@ --json $(TRACE)/requirements.json
+
+report: $(TRACE)/requirements.adoc
+	$(Q)$(REPORT) $(if $(RESULTS_JSON),--results $(RESULTS_JSON)) \
+		--junit $(BUILD)/results/conformance.junit.xml --text
+
 .PHONY: driver-check
 driver-check: $(KSTAMP_6.1)
 	@mkdir -p $(BUILD)/results
@@ -252,7 +289,7 @@ driver-check: $(KSTAMP_6.1)
 clean:
 	rm -rf $(BUILD)/tree $(BUILD)/obj $(BUILD)/tests $(BUILD)/doc \
 		$(BUILD)/weave $(BUILD)/diagrams $(BUILD)/results $(BUILD)/runs \
-		$(BUILD)/lint-tree $(BUILD)/tools $(BUILD)/selfcheck
+		$(BUILD)/lint-tree $(BUILD)/tools $(BUILD)/selfcheck $(TRACE)
 
 # Also drops the fetched kernels and extracted kernel sources.
 distclean:

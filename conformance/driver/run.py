@@ -2,13 +2,20 @@
 # SPDX-License-Identifier: GPL-2.0
 """Launcher of the /dev/ioasid conformance driver (package ioasid_conform).
 
-Run the conformance tests against one kernel:
+Run the conformance tests against one kernel in QEMU, or on this machine:
 
     python3 conformance/driver/run.py run --kernel VMLINUZ --kernel-name 6.12 \\
-        --module PATH.ko [--module PATH.ko ...] --tests DIR \\
-        [--json OUT.json] [--counts OUT.counts] [--log OUT.log] [-v]
+        --module PATH.ko [--modules DIR] --tests DIR \\
+        [--test PATTERN] [--req ID] [--json OUT.json] [--junit OUT.xml]
+    python3 conformance/driver/run.py local --tests DIR [--module PATH.ko]
 
-    python3 conformance/driver/run.py run --help     # all options
+List the testcases, and report on the requirements:
+
+    python3 conformance/driver/run.py list --tests DIR
+    python3 conformance/driver/run.py report --spec-sources 'src/*.adoc' \\
+        --test-sources 'conformance/tests/*.c' --results OUT.json --check
+
+    python3 conformance/driver/run.py COMMAND --help     # all options
 
 Test the driver itself, from the repository root:
 

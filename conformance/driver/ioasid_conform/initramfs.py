@@ -13,17 +13,24 @@ Layout of the guest root:
     /bin/sh          symlink to busybox
     /dev/console     character device 5:1, the kernel opens it for /init
     /modules/*.ko    modules under test, loaded in command line order
-    /tests/*         test binaries, run in sorted order
+    /tests/*         test binaries, run in sorted order, each with the
+                     harness options that select its testcases
     plus any --extra-file
+
+Archives given with --extra-initrd are appended after this one (the kernel
+unpacks concatenated archives in order, each compressed or not), so they
+can add files such as firmware, but must not replace /init.
 """
 
 import gzip
 import os
 import posixpath
 import re
+import shlex
 import stat
+import zlib
 from dataclasses import dataclass
-from typing import Iterable, List, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from . import markers
 from .qemu import DEBUG_EXIT_PORT
@@ -171,11 +178,19 @@ class GuestModule:
 
 def init_script(modules: Sequence[GuestModule], tests: Sequence[str],
                 test_timeout: int, kill_grace: int = 5,
-                debug_exit_port: int = DEBUG_EXIT_PORT) -> str:
-    """The /init shell script (busybox ash) run by the guest kernel."""
+                debug_exit_port: int = DEBUG_EXIT_PORT,
+                test_args: Optional[Dict[str, List[str]]] = None) -> str:
+    """The /init shell script (busybox ash) run by the guest kernel.
+
+    test_args gives, per test binary, the arguments to run it with (the
+    harness options that select testcases)."""
+    test_args = test_args or {}
     load = "\n".join(f"[ $modules_ok = 1 ] && load_module {m.name} {m.file}"
                      for m in modules) or ":"
-    run = "\n\t".join(f"run_test {name}" for name in tests) or ":"
+    run = "\n\t".join(
+        " ".join(["run_test", name]
+                 + [shlex.quote(arg) for arg in test_args.get(name, [])])
+        for name in tests) or ":"
     unload = "\n".join(f"unload_module {m.name}"
                        for m in reversed(modules)) or ":"
     return _INIT_TEMPLATE.format(
@@ -244,16 +259,19 @@ unload_module() {{
 	[ $rc -eq 0 ] || verdict=1
 }}
 
+# run_test BINARY [ARGUMENT...]
 run_test() {{
-	marker TEST-BEGIN "$1"
+	name=$1
+	shift
+	marker TEST-BEGIN "$name"
 	start=$(now)
-	(cd /tests && exec timeout -s TERM -k {kill_grace} {test_timeout} "./$1") < /dev/null
+	(cd /tests && exec timeout -s TERM -k {kill_grace} {test_timeout} "./$name" "$@") < /dev/null
 	rc=$?
 	end=$(now)
 	# Processes the test left behind must not disturb the next one.
 	kill -KILL -1 2>/dev/null
 	elapsed=$(awk -v s="$start" -v e="$end" 'BEGIN {{ printf "%.2f", e - s }}')
-	marker TEST-END "$1" rc=$rc elapsed=$elapsed
+	marker TEST-END "$name" rc=$rc elapsed=$elapsed
 	# 4 is KSFT_SKIP.
 	case $rc in
 	0|4) ;;
@@ -278,6 +296,10 @@ setup_fault_injection() {{
 check_kmemleak() {{
 	[ -w /sys/kernel/debug/kmemleak ] || return
 	marker KMEMLEAK-BEGIN
+	# The tests are over: stale pointers left on kernel stacks would
+	# only hide leaks, so the scans skip the stacks.  An object must be
+	# 5 s old before kmemleak reports it, hence the wait.
+	echo stack=off > /sys/kernel/debug/kmemleak
 	echo scan > /sys/kernel/debug/kmemleak
 	sleep 6
 	echo scan > /sys/kernel/debug/kmemleak
@@ -354,10 +376,12 @@ def _add_tree(writer: NewcWriter, source: str, dest: str) -> None:
 
 def build_archive(busybox: str, modules: Sequence[str], tests: Sequence[str],
                   test_timeout: int,
-                  extra_files: Iterable[ExtraFile] = ()) -> bytes:
+                  extra_files: Iterable[ExtraFile] = (),
+                  test_args: Optional[Dict[str, List[str]]] = None) -> bytes:
     """The uncompressed newc archive for the guest.
 
-    modules and tests are host paths; test names are their basenames.
+    modules and tests are host paths; test names are their basenames;
+    test_args maps a test name to its arguments.
     """
     guest_modules = [GuestModule.from_path(path) for path in modules]
     test_names = [check_name(os.path.basename(path), "test binary")
@@ -381,7 +405,8 @@ def build_archive(busybox: str, modules: Sequence[str], tests: Sequence[str],
         writer.add_file(f"tests/{name}", _read(path), 0o755)
     for extra in extra_files:
         _add_tree(writer, extra.source, extra.dest)
-    script = init_script(guest_modules, test_names, test_timeout)
+    script = init_script(guest_modules, test_names, test_timeout,
+                         test_args=test_args)
     writer.add_file("init", script.encode(), 0o755)
     return writer.getvalue()
 
@@ -389,3 +414,81 @@ def build_archive(busybox: str, modules: Sequence[str], tests: Sequence[str],
 def compress(archive: bytes) -> bytes:
     """gzip without a timestamp, so equal archives give equal files."""
     return gzip.compress(archive, compresslevel=6, mtime=0)
+
+
+# -- archives appended after ours ---------------------------------------------
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def archive_paths(data: bytes) -> Optional[List[str]]:
+    """Paths in a (possibly concatenated) initramfs image.
+
+    Understands uncompressed newc and gzip members, with the zero padding
+    the kernel skips between them; returns None for anything else (xz,
+    zstd, ...), which the caller then cannot inspect.
+    """
+    paths: List[str] = []
+    offset = 0
+    while offset < len(data):
+        if data[offset] == 0:
+            offset += 1
+        elif data.startswith(NEWC_MAGIC, offset):
+            offset = _newc_paths(data, offset, paths)
+        elif data.startswith(GZIP_MAGIC, offset):
+            inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+            try:
+                inner = inflater.decompress(data[offset:])
+            except zlib.error:
+                return None
+            if not inflater.eof:
+                return None
+            inner_paths = archive_paths(inner)
+            if inner_paths is None:
+                return None
+            paths += inner_paths
+            offset = len(data) - len(inflater.unused_data)
+        else:
+            return None
+    return paths
+
+
+def _newc_paths(data: bytes, offset: int, paths: List[str]) -> int:
+    """Add the names of one newc archive at offset; return its end."""
+    while True:
+        header = data[offset:offset + NEWC_HEADER_SIZE]
+        if len(header) < NEWC_HEADER_SIZE or header[:6] != NEWC_MAGIC:
+            raise ValueError(f"bad newc header at offset {offset}")
+        size = int(header[54:62], 16)
+        namesize = int(header[94:102], 16)
+        start = offset + NEWC_HEADER_SIZE
+        name = data[start:start + namesize - 1].decode(errors="replace")
+        offset = start + namesize + (-(NEWC_HEADER_SIZE + namesize) % 4)
+        if name == TRAILER:
+            return offset
+        paths.append(posixpath.normpath("/" + name).lstrip("/"))
+        offset += size + (-size % 4)
+
+
+def concatenate(ours: bytes, extras: Sequence[Tuple[str, bytes]]) -> bytes:
+    """Our compressed archive followed by the extra images, each starting
+    at a multiple of 4 bytes (the kernel skips the zero padding; an
+    uncompressed archive must start aligned).
+
+    Raises ValueError if an extra image would replace /init.
+    """
+    parts = [ours]
+    length = len(ours)
+    for name, data in extras:
+        try:
+            paths = archive_paths(data)
+        except ValueError as error:
+            raise ValueError(f"{name}: not a valid initramfs image: "
+                             f"{error}") from error
+        if paths is not None and "init" in paths:
+            raise ValueError(f"{name} contains /init, which would replace "
+                             f"the driver's /init; leave it out")
+        padding = -length % 4
+        parts += [b"\0" * padding, data]
+        length += padding + len(data)
+    return b"".join(parts)

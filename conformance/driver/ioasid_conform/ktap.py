@@ -25,6 +25,11 @@ or just before it (TAP 13).  Results of nested testcases are reported as
 produces a result of its own when the subtest had no testcases, or when it
 failed although none of its testcases did.
 
+A "#" preceded and followed by white space after the description starts
+diagnostic data even without a directive ("not ok 2 name #  reason", as
+kselftest prints it); it becomes the reason.  A "#" inside a word ("case
+#3") belongs to the description.
+
 Status mapping: "ok" -> PASS; "not ok" -> FAIL; "# SKIP" -> SKIP;
 "ok # XFAIL", "ok # XPASS" and either result with the to-do directive ->
 PASS (the directive is kept, so reports can show it); "not ok # XFAIL" ->
@@ -70,6 +75,9 @@ _PLAN = re.compile(r"^1\.\.(\d+)\s*(?:#\s*(.*))?$")
 _RESULT = re.compile(r"^(not ok|ok)(?=\s|$)\s*(\d+)?\s*(?:-\s*)?(.*)$")
 _DIRECTIVE = re.compile(r"^(.*?)\s*(?<!\\)#\s*(" + "|".join(DIRECTIVES)
                         + r")\b:?\s*(.*)$", re.IGNORECASE)
+# KTAP: "# " after the description without a directive introduces
+# diagnostic data (kselftest prints "not ok 2 name #  reason").
+_COMMENT = re.compile(r"^(.*?)\s+#\s+(.*)$")
 _SUBTEST = re.compile(r"^#\s*Subtest:\s*(.*?)$")
 _RUN = re.compile(r"^#\s+RUN\s+(.+?)\s*\.\.\.$")
 _BAIL = re.compile(r"^Bail out!\s*(.*)$")
@@ -218,6 +226,9 @@ class KtapParser:
             description = directive_match.group(1).strip()
             directive = directive_match.group(2).upper()
             reason = directive_match.group(3).strip()
+        elif _COMMENT.match(description):
+            comment = _COMMENT.match(description)
+            description, reason = comment.group(1), comment.group(2).strip()
 
         frame.results += 1
         name = description or f"test{number or frame.results}"

@@ -63,9 +63,14 @@ def command_line(config: QemuConfig) -> List[str]:
     ]
     # Not auto-detected: a /dev/kvm that opens fine can still hang guests
     # (nested virtualisation without support), so KVM is opt-in.
-    argv += ["-accel", config.accel]
     if config.accel == "kvm":
-        argv += ["-cpu", "host"]
+        argv += ["-accel", "kvm", "-cpu", "host"]
+    else:
+        # One host thread runs every vCPU.  With a thread per vCPU, code
+        # the kernel patches at run time (static keys, through an int3
+        # breakpoint) can still run on another vCPU half-patched: 6.12
+        # then dies of an "int3" Oops while booting, now and then.
+        argv += ["-accel", "tcg,thread=single"]
     return argv + list(config.extra_args)
 
 

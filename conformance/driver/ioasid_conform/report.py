@@ -7,13 +7,19 @@ Live output is one line per result as soon as it is known,
     SKIP  [6.12] api_test.pasid.alloc  (0.01s)  no PASID support
     FAIL  [6.12] api_test.pasid.free  (0.30s)  api_test.c:80:free:Expected ...
 
-followed, for failures, by the lines that explain them.  The very last line
-is the summary "N passed, N failed, N skipped".
+followed, for failures, by the lines that explain them.  When a test
+binary ends, a line sums it up with the time it took and the time since
+the start of the run:
+
+          api_test: 12 passed, 1 failed, 1 skipped in 3.20s  [at 41.7s]
+
+The very last line is the summary "N passed, N failed, N skipped".
 """
 
 import json
 import sys
-from typing import List, Optional, TextIO
+import time
+from typing import Dict, List, Optional, TextIO
 
 from .results import FAIL, PASS, Counts, TestResult
 
@@ -36,10 +42,14 @@ class Reporter:
     """Prints results live and the summary at the end."""
 
     def __init__(self, kernel: str, stream: Optional[TextIO] = None,
-                 verbose: bool = False):
+                 verbose: bool = False,
+                 clock=time.monotonic):
         self.kernel = kernel
         self.stream = stream or sys.stdout
         self.verbose = verbose
+        self._clock = clock
+        self._started = clock()
+        self._per_binary: Dict[str, List[TestResult]] = {}
 
     def _print(self, text: str = "") -> None:
         self.stream.write(text + "\n")
@@ -54,11 +64,20 @@ class Reporter:
             self._print(f"  | {text}")
 
     def result(self, result: TestResult) -> None:
+        if result.binary is not None:
+            self._per_binary.setdefault(result.binary, []).append(result)
         self._print(result_line(result, self.kernel))
         if result.status == FAIL:
             for detail in _shorten(result.diagnostics,
                                    keep_head=result.binary is None):
                 self._print(f"      {detail}")
+
+    def binary_done(self, binary: str, elapsed: float) -> None:
+        """A test binary ended: its counts, its time, the run's time."""
+        counts = Counts.of(self._per_binary.get(binary, []))
+        since = self._clock() - self._started
+        self._print(f"      {binary}: {counts.summary_line()} in "
+                    f"{elapsed:.2f}s  [at {since:.1f}s]")
 
     def summary(self, results: List[TestResult]) -> Counts:
         """Recap the failures, then print the summary as the last line."""

@@ -39,6 +39,17 @@ class TestResult:
     def failed(self) -> bool:
         return self.status == FAIL
 
+    @classmethod
+    def from_json(cls, record: dict) -> "TestResult":
+        """A result as write_json stored it (the kernel is dropped)."""
+        return cls(name=record["name"], binary=record.get("binary"),
+                   status=record["status"],
+                   duration=float(record.get("duration") or 0.0),
+                   reason=record.get("reason") or "",
+                   directive=record.get("directive"),
+                   requirements=list(record.get("requirements") or []),
+                   diagnostics=list(record.get("diagnostics") or []))
+
     def to_json(self, kernel: str) -> dict:
         return {
             "name": self.name,

@@ -6,14 +6,22 @@ import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 from . import initramfs, qemu
 from .console import LineAssembler
+from .inputs import (ModuleSource, SetupError, expand_modules,
+                     find_test_binaries, require_file)
 from .report import Reporter
 from .results import TestResult, pseudo_failure
+from .selection import BinaryPlan, Selection, choose_tests
 from .session import ConsoleSession
 from .verdict import QemuOutcome
+
+# Kept importable from here: older callers use runner.SetupError and
+# runner.find_test_binaries.
+__all__ = ["SetupError", "find_test_binaries", "RunOptions", "RunReport",
+           "prepare", "run"]
 
 # How long QEMU may take to exit after the guest's final marker.
 EXIT_GRACE = 30.0
@@ -22,15 +30,11 @@ DRAIN_TIME = 3.0
 POLL_INTERVAL = 0.5
 
 
-class SetupError(Exception):
-    """The run could not be prepared (missing file, bad argument)."""
-
-
 @dataclass
 class RunOptions:
     kernel: str
     kernel_name: str
-    modules: List[str]
+    modules: List[ModuleSource]
     tests: str
     busybox: str = "/bin/busybox"
     qemu: str = "qemu-system-x86_64"
@@ -44,6 +48,9 @@ class RunOptions:
     extra_files: List[str] = field(default_factory=list)
     log: Optional[str] = None
     workdir: Optional[str] = None
+    extra_initrds: List[str] = field(default_factory=list)
+    selection: Selection = field(default_factory=Selection)
+    sources: Optional[str] = None       # test sources, for --req
 
 
 @dataclass
@@ -52,23 +59,15 @@ class RunReport:
     info: dict
 
 
-def find_test_binaries(directory: str) -> List[str]:
-    """Every executable regular file directly in directory, sorted by name."""
-    if not os.path.isdir(directory):
-        raise SetupError(f"test directory not found: {directory}")
-    binaries = []
-    for name in sorted(os.listdir(directory)):
-        path = os.path.join(directory, name)
-        if os.path.isfile(path) and os.access(path, os.X_OK):
-            binaries.append(path)
-    if not binaries:
-        raise SetupError(f"no executable test binaries in {directory}")
-    return binaries
-
-
-def _require_file(path: str, what: str) -> None:
-    if not os.path.isfile(path):
-        raise SetupError(f"{what} not found: {path}")
+@dataclass
+class Prepared:
+    """What prepare() found and wrote."""
+    argv: List[str]
+    binaries: List[str]                 # names, in run order
+    modules: List[str]                  # host paths, in load order
+    test_args: Dict[str, List[str]]
+    notes: List[str]
+    plans: List[BinaryPlan]
 
 
 def _resolve_qemu(name: str) -> str:
@@ -79,32 +78,47 @@ def _resolve_qemu(name: str) -> str:
     return path
 
 
-def prepare(options: RunOptions, workdir: str):
-    """Check inputs and write the initramfs; return (argv, binary names)."""
-    _require_file(options.kernel, "kernel image")
-    _require_file(options.busybox, "busybox")
-    for module in options.modules:
-        _require_file(module, "module")
-    tests = find_test_binaries(options.tests)
+def prepare(options: RunOptions, workdir: str) -> Prepared:
+    """Check inputs and write the initramfs."""
+    require_file(options.kernel, "kernel image")
+    require_file(options.busybox, "busybox")
+    modules = expand_modules(options.modules)
+    for extra_initrd in options.extra_initrds:
+        require_file(extra_initrd, "extra initrd")
+    planned = choose_tests(options.tests, options.selection, options.sources)
+    tests = [plan.path for plan in planned.plans]
+    test_args = {plan.name: plan.args for plan in planned.plans if plan.args}
     try:
         extras = [initramfs.ExtraFile.parse(spec)
                   for spec in options.extra_files]
         for extra in extras:
             if not os.path.exists(extra.source):
                 raise SetupError(f"extra file not found: {extra.source}")
-        archive = initramfs.build_archive(options.busybox, options.modules,
-                                          tests, options.test_timeout, extras)
+        archive = initramfs.build_archive(options.busybox, modules, tests,
+                                          options.test_timeout, extras,
+                                          test_args=test_args)
+        image = initramfs.concatenate(
+            initramfs.compress(archive),
+            [(path, _read(path)) for path in options.extra_initrds])
     except ValueError as error:
         raise SetupError(str(error)) from error
     initrd = os.path.join(workdir, "initramfs.cpio.gz")
     with open(initrd, "wb") as handle:
-        handle.write(initramfs.compress(archive))
+        handle.write(image)
     config = qemu.QemuConfig(
         qemu=_resolve_qemu(options.qemu), kernel=options.kernel,
         initrd=initrd, memory=options.memory, smp=options.smp,
         append=options.append, extra_args=options.qemu_args,
         accel=options.accel)
-    return qemu.command_line(config), [os.path.basename(t) for t in tests]
+    return Prepared(argv=qemu.command_line(config),
+                    binaries=[os.path.basename(t) for t in tests],
+                    modules=modules, test_args=test_args,
+                    notes=planned.notes, plans=planned.plans)
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
 
 
 def run(options: RunOptions, reporter: Reporter) -> RunReport:
@@ -114,17 +128,24 @@ def run(options: RunOptions, reporter: Reporter) -> RunReport:
     os.makedirs(workdir, exist_ok=True)
     try:
         try:
-            argv, binaries = prepare(options, workdir)
+            prepared = prepare(options, workdir)
         except SetupError as error:
             failure = pseudo_failure("driver.setup", str(error))
             reporter.result(failure)
             return RunReport([failure], info)
+        argv, binaries = prepared.argv, prepared.binaries
         info["qemu_command"] = argv
-        reporter.message(f"Booting {options.kernel} [{options.kernel_name}]: "
-                         f"{len(options.modules)} module(s), "
+        if options.selection.active:
+            info["selection"] = options.selection.info(prepared.plans)
+        for note in prepared.notes:
+            reporter.message(f"Note: {note}")
+        extra = "".join(f" + {path}" for path in options.extra_initrds)
+        reporter.message(f"Booting {options.kernel} [{options.kernel_name}]"
+                         f"{extra}: {len(prepared.modules)} module(s), "
                          f"{len(binaries)} test binaries")
         session = ConsoleSession(binaries, options.test_timeout,
-                                 on_result=reporter.result)
+                                 on_result=reporter.result,
+                                 on_binary=reporter.binary_done)
         outcome = _drive(argv, session, reporter, options, info)
         result = session.finish(outcome, time.monotonic())
         state = result.state
@@ -174,6 +195,9 @@ def _drive(argv: List[str], session: ConsoleSession, reporter: Reporter,
                 session.feed(line)
                 if session.state.booted and "boot_seconds" not in info:
                     info["boot_seconds"] = round(now - started, 2)
+                    reporter.message(
+                        f"Guest booted ({session.state.release}) in "
+                        f"{info['boot_seconds']:.1f}s")
 
     try:
         while not process.eof:

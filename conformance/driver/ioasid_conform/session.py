@@ -54,7 +54,10 @@ class ConsoleSession:
     """State machine over the console lines of one guest run."""
 
     def __init__(self, binaries: List[str], test_timeout: float,
-                 on_result: Optional[Callable[[TestResult], None]] = None):
+                 on_result: Optional[Callable[[TestResult], None]] = None,
+                 on_binary: Optional[Callable[[str, float], None]] = None):
+        """on_result(result) is called for every result as it is known,
+        on_binary(name, elapsed) when a test binary has ended."""
         self.binaries = list(binaries)
         self.test_timeout = test_timeout
         self.state = GuestState()
@@ -62,6 +65,7 @@ class ConsoleSession:
         self.results: List[TestResult] = []
         self.tail = deque(maxlen=TAIL_LINES)
         self._on_result = on_result
+        self._on_binary = on_binary
         self._test: Optional[_RunningTest] = None
         self._step: Optional[ModuleStep] = None
         self._phase = "boot"
@@ -165,6 +169,7 @@ class ConsoleSession:
         timed_out = is_timeout(rc, elapsed, self.test_timeout)
         self._emit(test.parser.finish(rc, elapsed, timed_out,
                                       "no exit status reported"))
+        self._binary_done(test.name, elapsed)
         self._phase = f"after {test.name}"
 
     def _abandon_test(self, reason: str, now: float) -> None:
@@ -172,6 +177,11 @@ class ConsoleSession:
         if test is not None:
             self._emit(test.parser.finish(None, now - test.started, False,
                                           reason))
+            self._binary_done(test.name, now - test.started)
+
+    def _binary_done(self, name: str, elapsed: float) -> None:
+        if self._on_binary is not None:
+            self._on_binary(name, elapsed)
 
     # -- end of the run ----------------------------------------------------
 

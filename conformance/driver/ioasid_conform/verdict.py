@@ -91,9 +91,9 @@ def judge(state: GuestState, outcome: QemuOutcome,
             "(hang, crash or panic); last console lines follow",
             tail + stderr))
 
-    failures += _module_failures(state)
+    failures += module_failures(state.module_steps)
     if reports:
-        failures.append(_kernel_log_failure(reports))
+        failures.append(kernel_log_failure(reports))
     failures += _taint_failure(state)
     failures += _exit_status_failure(state, outcome)
 
@@ -104,9 +104,10 @@ def judge(state: GuestState, outcome: QemuOutcome,
     return failures
 
 
-def _module_failures(state: GuestState) -> List[TestResult]:
+def module_failures(steps: List[ModuleStep]) -> List[TestResult]:
+    """module.load.M / module.unload.M for the steps that failed."""
     failures = []
-    for step in state.module_steps:
+    for step in steps:
         if step.rc == 0:
             continue
         if step.rc is None:
@@ -118,7 +119,8 @@ def _module_failures(state: GuestState) -> List[TestResult]:
     return failures
 
 
-def _kernel_log_failure(reports: List[KernelReport]) -> TestResult:
+def kernel_log_failure(reports: List[KernelReport]) -> TestResult:
+    """kernel.log: every report, the first one in the reason."""
     diagnostics = []
     for report in reports:
         diagnostics.append(f"--- {report.kind} during {report.context}:")

@@ -21,9 +21,14 @@ import unittest
 
 from tests.support import by_name
 
-from ioasid_conform import cli, qemu
+from ioasid_conform import cli, initramfs, qemu
 
 KERNEL = os.environ.get("IOASID_TEST_KERNEL", "")
+# The kselftest harness headers (make extracts them into build/ksrc).
+KSFT_INC = os.environ.get("IOASID_KSFT_INC", os.path.join(
+    os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))))),
+    "build", "ksrc", "tools", "testing", "selftests"))
 QEMU = shutil.which("qemu-system-x86_64")
 BUSYBOX = "/bin/busybox"
 
@@ -90,6 +95,38 @@ int main(void)
 }
 """,
 }
+
+# Built against the real kselftest harness when its headers are there.
+HARNESS_SOURCE = r"""
+#include "kselftest_harness.h"
+TEST(a) { ASSERT_EQ(1, 1); }
+TEST(b) { ASSERT_EQ(2, 2); }
+TEST(c) { ASSERT_EQ(0, 1) TH_LOG("must not run: not selected"); }
+TEST_HARNESS_MAIN
+"""
+
+EXTRA_SOURCE = r"""
+#include <stdio.h>
+#include <string.h>
+static int has(const char *path, const char *want)
+{
+	char buf[64] = "";
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return 0;
+	fgets(buf, sizeof(buf), f);
+	fclose(f);
+	return strcmp(buf, want) == 0;
+}
+int main(void)
+{
+	printf("TAP version 13\n1..2\n");
+	printf("%s 1 extra.plain\n", has("/extra/plain.txt", "plain") ? "ok" : "not ok");
+	printf("%s 2 extra.gzip\n", has("/extra/gz.txt", "gzip") ? "ok" : "not ok");
+	return 0;
+}
+"""
 
 # Drops the isa-debug-exit device, so /init has to fall back to poweroff.
 NO_DEBUG_EXIT_QEMU = """#!{python}
@@ -228,6 +265,56 @@ class RealKernelTest(unittest.TestCase):
                          "did not run: module bogus failed to load")
         self.assertNotIn("qemu.exit", results, "\n".join(lines))
         self.assertNotIn("guest.finish", results)
+
+    def test_selection_extra_initrd_and_module_directory(self):
+        """One boot: -r selection with the real harness, two appended
+        initramfs images (plain and gzip), --modules with load-order."""
+        if not os.path.isfile(os.path.join(KSFT_INC, "kselftest_harness.h")):
+            self.skipTest(f"kselftest_harness.h not found in {KSFT_INC}")
+        for name, source, flags in (("sel_test", HARNESS_SOURCE,
+                                     ["-I", KSFT_INC, "-pthread"]),
+                                    ("extra_test", EXTRA_SOURCE, [])):
+            src = os.path.join(self.tmp, f"{name}.c")
+            with open(src, "w") as handle:
+                handle.write(source)
+            out = os.path.join(self.tmp, "bin", name)
+            compiled = subprocess.run(["gcc", "-static", "-O1"] + flags
+                                      + ["-o", out, src],
+                                      capture_output=True, text=True)
+            self.assertEqual(compiled.returncode, 0, compiled.stderr)
+            self.binaries[name] = out
+        images = []
+        for name, path, text, pack in (
+                ("plain.cpio", "extra/plain.txt", b"plain", bytes),
+                ("gz.cpio.gz", "extra/gz.txt", b"gzip", initramfs.compress)):
+            writer = initramfs.NewcWriter()
+            writer.add_file(path, text)
+            images += ["--extra-initrd", os.path.join(self.tmp, name)]
+            with open(images[-1], "wb") as handle:
+                handle.write(pack(writer.getvalue()))
+        extra = images + ["--test", "sel_test.global.[ab]",
+                          "--test", "extra_test"]
+        dummy = kernel_module("dummy")
+        if dummy:
+            mods = os.path.join(self.tmp, "mods")
+            os.makedirs(mods)
+            shutil.copy(dummy, mods)
+            with open(os.path.join(mods, "load-order"), "w") as handle:
+                handle.write("dummy.ko\n")
+            extra += ["--modules", mods]
+        status, lines, document, _ = self.run_driver(
+            "select", ["sel_test", "extra_test", "pass_test"], extra=extra)
+        results = {t["name"]: t["status"] for t in document["tests"]}
+        self.assertEqual(results, {
+            "sel_test.global.a": "PASS", "sel_test.global.b": "PASS",
+            "extra_test.extra.plain": "PASS",
+            "extra_test.extra.gzip": "PASS"}, "\n".join(lines))
+        self.assertEqual(status, 0)
+        self.assertEqual(document["run"]["selection"]["arguments"],
+                         {"sel_test": ["-r", "global.a", "-r", "global.b"]})
+        if dummy:
+            self.assertEqual(document["run"]["modules"][0],
+                             {"name": "dummy", "action": "load", "rc": 0})
 
     def test_kernel_crash_during_a_test(self):
         status, lines, document, _ = self.run_driver("panic", ["panic_test"])

@@ -13,7 +13,8 @@ import tests.support  # noqa: F401
 
 from ioasid_conform import markers
 from ioasid_conform.initramfs import (ExtraFile, GuestModule, NewcWriter,
-                                      build_archive, check_name, compress,
+                                      archive_paths, build_archive,
+                                      check_name, compress, concatenate,
                                       init_script, read_newc)
 
 CPIO = shutil.which("cpio")
@@ -239,6 +240,53 @@ class InitScriptTest(unittest.TestCase):
         for bad in ("a b", "-x", "x;y", "", "a$b"):
             with self.assertRaises(ValueError, msg=bad):
                 check_name(bad, "test")
+
+
+class ExtraInitrdTest(unittest.TestCase):
+    def extra(self, *paths):
+        writer = NewcWriter()
+        for path in paths:
+            writer.add_file(path, b"data")
+        return writer.getvalue()
+
+    def test_paths_of_plain_gzip_and_concatenated_images(self):
+        plain = self.extra("lib/firmware/x.bin")
+        self.assertEqual(archive_paths(plain), ["lib", "lib/firmware",
+                                                "lib/firmware/x.bin"])
+        both = compress(self.extra("a")) + b"\0\0\0" + self.extra("b/c")
+        self.assertEqual(archive_paths(both), ["a", "b", "b/c"])
+        self.assertIsNone(archive_paths(b"\xfd7zXZ\0 an xz image"))
+
+    def test_concatenation_is_aligned(self):
+        ours = b"12345"                       # any length
+        extra = self.extra("x")
+        image = concatenate(ours, [("e1", extra), ("e2", compress(extra))])
+        self.assertTrue(image.startswith(ours + b"\0\0\0"))
+        self.assertEqual(image[8:8 + len(extra)], extra)
+        second = 8 + len(extra) + (-(8 + len(extra)) % 4)
+        self.assertEqual(image[second:second + 2], b"\x1f\x8b")
+
+    def test_init_may_not_be_replaced(self):
+        with self.assertRaisesRegex(ValueError, "e.cpio contains /init"):
+            concatenate(b"", [("e.cpio", self.extra("./init"))])
+        with self.assertRaisesRegex(ValueError, "bad.cpio: not a valid "
+                                                "initramfs image"):
+            concatenate(b"", [("bad.cpio", b"070701" + b"0" * 20)])
+
+    @unittest.skipIf(CPIO is None, "cpio not installed")
+    def test_real_cpio_archives(self):
+        with tempfile.TemporaryDirectory() as root:
+            os.makedirs(os.path.join(root, "lib/firmware"))
+            with open(os.path.join(root, "lib/firmware/fw.bin"), "wb") as h:
+                h.write(b"FW")
+            made = subprocess.run([CPIO, "-o", "-H", "newc", "--quiet"],
+                                  input=b"lib\nlib/firmware\n"
+                                        b"lib/firmware/fw.bin\n",
+                                  cwd=root, capture_output=True, check=True)
+        self.assertEqual(archive_paths(made.stdout),
+                         ["lib", "lib/firmware", "lib/firmware/fw.bin"])
+        self.assertEqual(archive_paths(gzip.compress(made.stdout)),
+                         ["lib", "lib/firmware", "lib/firmware/fw.bin"])
 
 
 if __name__ == "__main__":

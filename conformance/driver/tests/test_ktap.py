@@ -122,6 +122,18 @@ class DirectiveTest(unittest.TestCase):
                          [("bin.first", "PASS"), ("bin.second", "FAIL")])
         self.assertEqual(final, [])
 
+    def test_xpass(self):
+        self.assertEqual(self.status_of("ok 1 t # XPASS unknown"),
+                         ("PASS", "XPASS", "unknown"))
+
+    def test_kselftest_reason_without_directive(self):
+        # ksft_test_result_code() prints "#  " before a message when there
+        # is no directive.
+        [result] = parse_binary("1..1\nnot ok 1 dev.bad #  setup failed",
+                                rc=1)[0]
+        self.assertEqual((result.name, result.status, result.reason),
+                         ("bin.dev.bad", "FAIL", "setup failed"))
+
     def test_okay_is_not_a_result(self):
         live, final = parse_binary("1..1\nokay then\nok 1 t")
         self.assertEqual(len(live), 1)
@@ -236,6 +248,24 @@ class NestedTest(unittest.TestCase):
         self.assertEqual([(r.name, r.status) for r in live],
                          [("bin.empty", "SKIP")])
 
+    def test_skip_directive_inside_a_subtest(self):
+        live, final = parse_binary(f"""
+            KTAP version 1
+            1..1
+                KTAP version 1
+                # Subtest: suite
+                1..3
+                ok 1 a # SKIP no device
+                not ok 2 b # XFAIL known
+                not ok 3 c # {TO_DO} not written
+            ok 1 suite
+            """)
+        self.assertEqual([(r.name, r.status, r.directive) for r in live],
+                         [("bin.suite.a", "SKIP", "SKIP"),
+                          ("bin.suite.b", "FAIL", "XFAIL"),
+                          ("bin.suite.c", "PASS", TO_DO)])
+        self.assertEqual(final, [])
+
     def test_nested_plan_mismatch(self):
         _, final = parse_binary("""
             1..1
@@ -290,6 +320,24 @@ class EndOfBinaryTest(unittest.TestCase):
             """, rc=None, unfinished_reason="gone")
         self.assertEqual([r.name for r in live], ["bin.suite.a"])
         self.assertEqual([(r.name, r.reason) for r in final], [("bin", "gone")])
+
+    def test_crash_mid_nested_subtest(self):
+        live, final = parse_binary("""
+            KTAP version 1
+            1..2
+                KTAP version 1
+                # Subtest: suite
+                1..2
+                ok 1 a
+                # RUN b ...
+                # about to crash
+            """, rc=139)
+        self.assertEqual([r.name for r in live], ["bin.suite.a"])
+        self.assertEqual([(r.name, r.status) for r in final],
+                         [("bin.suite.b", "FAIL"), ("bin", "FAIL")])
+        self.assertIn("no result line", final[0].reason)
+        self.assertEqual(final[0].diagnostics, ["# about to crash"])
+        self.assertEqual(final[1].reason, "killed by signal SIGSEGV")
 
     def test_timeout(self):
         _, final = parse_binary("1..1\n#  RUN  t.hang ...", rc=143,

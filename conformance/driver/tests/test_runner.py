@@ -17,9 +17,12 @@ import time
 import unittest
 from unittest import mock
 
-from tests.support import lines_of
+import xml.etree.ElementTree as ET
+import zlib
 
-from ioasid_conform import cli, qemu, runner
+from tests.support import fake_harness, lines_of
+
+from ioasid_conform import cli, initramfs, qemu, runner
 
 TRANSCRIPT = """
     [    0.000000] Linux version 6.1.0-56-amd64
@@ -61,7 +64,10 @@ sys.exit({status!r})
 """
 
 
-class RunCommandTest(unittest.TestCase):
+class FakeQemuCase(unittest.TestCase):
+    """A tests directory, a kernel, a module and busybox (all dummies), and
+    a fake QEMU."""
+
     def setUp(self):
         self.tmp = tempfile.mkdtemp()
         self.addCleanup(shutil.rmtree, self.tmp)
@@ -100,6 +106,8 @@ class RunCommandTest(unittest.TestCase):
             status = cli.main(argv + list(extra))
         return status, out.getvalue().splitlines()
 
+
+class RunCommandTest(FakeQemuCase):
     def test_clean_run(self):
         json_path = os.path.join(self.tmp, "out.json")
         counts_path = os.path.join(self.tmp, "out.counts")
@@ -215,6 +223,111 @@ class RunCommandTest(unittest.TestCase):
                          ["api_test", "plain_test"])
 
 
+class RunInputsTest(FakeQemuCase):
+    """What the run command puts into the initramfs for the new options."""
+
+    def workdir_run(self, *extra, tests_dir=None):
+        workdir = os.path.join(self.tmp, "work")
+        argv = ["run", "--kernel", self.kernel, "--kernel-name", "6.1",
+                "--tests", tests_dir or self.tests_dir, "--busybox",
+                self.busybox, "--qemu", self.fake_qemu(), "--workdir",
+                workdir]
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            status = cli.main(argv + list(extra))
+        image = os.path.join(workdir, "initramfs.cpio.gz")
+        data = b""
+        if os.path.exists(image):
+            with open(image, "rb") as handle:
+                data = handle.read()
+        return status, out.getvalue().splitlines(), data
+
+    @staticmethod
+    def init_of(image):
+        inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+        entries = initramfs.read_newc(inflater.decompress(image))
+        return {e.name: e for e in entries}["init"].data.decode()
+
+    def test_module_directory_with_load_order(self):
+        mods = os.path.join(self.tmp, "mods")
+        os.mkdir(mods)
+        for name in ("b_core.ko", "a_user.ko"):
+            self.touch(os.path.join(mods, name))
+        with open(os.path.join(mods, "load-order"), "w") as handle:
+            handle.write("b_core\na_user\n")
+        status, lines, image = self.workdir_run("--modules", mods,
+                                                "--module", self.module)
+        self.assertEqual(status, 0, lines)
+        loads = [line.split()[-2] for line in self.init_of(image).splitlines()
+                 if "&& load_module" in line]
+        self.assertEqual(loads, ["b_core", "a_user", "ioasid"])
+        self.assertIn("3 module(s)", "\n".join(lines))
+
+    def test_missing_module_directory(self):
+        status, lines, _ = self.workdir_run("--modules", "/nonexistent/dir")
+        self.assertEqual(status, 1)
+        self.assertEqual(lines[0], "FAIL  [6.1] driver.setup  (0.00s)  "
+                                   "module directory not found: "
+                                   "/nonexistent/dir")
+
+    def test_extra_initrd_is_appended(self):
+        writer = initramfs.NewcWriter()
+        writer.add_file("lib/firmware/fw.bin", b"FW")
+        extra = os.path.join(self.tmp, "fw.cpio")
+        with open(extra, "wb") as handle:
+            handle.write(writer.getvalue())
+        status, lines, image = self.workdir_run("--extra-initrd", extra)
+        self.assertEqual(status, 0, lines)
+        paths = initramfs.archive_paths(image)
+        self.assertIn("init", paths)
+        self.assertEqual(paths[-1], "lib/firmware/fw.bin")
+        self.assertTrue(image.endswith(writer.getvalue()))
+        self.assertEqual((len(image) - len(writer.getvalue())) % 4, 0)
+        self.assertIn(f"+ {extra}:", "\n".join(lines))
+
+    def test_extra_initrd_errors(self):
+        status, lines, _ = self.workdir_run("--extra-initrd", "/no/such.cpio")
+        self.assertEqual(lines[0], "FAIL  [6.1] driver.setup  (0.00s)  extra "
+                                   "initrd not found: /no/such.cpio")
+        writer = initramfs.NewcWriter()
+        writer.add_file("init", b"#!/bin/sh\n")
+        bad = os.path.join(self.tmp, "bad.cpio")
+        with open(bad, "wb") as handle:
+            handle.write(writer.getvalue())
+        status, lines, _ = self.workdir_run("--extra-initrd", bad)
+        self.assertEqual(status, 1)
+        self.assertIn("contains /init", lines[0])
+
+    def test_selection_passes_harness_options(self):
+        harness = os.path.join(self.tmp, "harness")
+        os.mkdir(harness)
+        fake_harness(os.path.join(harness, "api_test"),
+                     [("ctx.open", "pass", []), ("ctx.pasid", "pass", []),
+                      ("ctx.xfail", "pass", [])])
+        json_path = os.path.join(self.tmp, "sel.json")
+        status, lines, image = self.workdir_run(
+            "--test", "api_test.ctx.open", "--test", "*.xfail",
+            "--json", json_path, tests_dir=harness)
+        init = self.init_of(image)
+        self.assertIn("\trun_test api_test -r ctx.open -r ctx.xfail\n", init)
+        with open(json_path) as handle:
+            selection = json.load(handle)["run"]["selection"]
+        self.assertEqual(selection["patterns"], ["api_test.ctx.open",
+                                                 "*.xfail"])
+
+    def test_junit_and_progress(self):
+        junit = os.path.join(self.tmp, "r.xml")
+        status, lines = self.run_cli("--junit", junit)
+        self.assertEqual(status, 0)
+        suite = ET.parse(junit).getroot().find("testsuite")
+        self.assertEqual((suite.get("name"), suite.get("tests")), ("6.1", "4"))
+        self.assertIn("Guest booted (6.1.0-56-amd64) in ", "\n".join(lines))
+        done = [line for line in lines if line.startswith("      api_test: ")]
+        self.assertEqual(len(done), 1, lines)
+        self.assertTrue(done[0].startswith(
+            "      api_test: 2 passed, 0 failed, 1 skipped in 0.20s  [at "))
+
+
 class ArgumentTest(unittest.TestCase):
     def test_dash_values(self):
         self.assertEqual(cli.join_dash_values(
@@ -240,7 +353,8 @@ class ArgumentTest(unittest.TestCase):
 
     def test_accelerator(self):
         config = qemu.QemuConfig(qemu="q", kernel="k", initrd="i")
-        self.assertEqual(qemu.command_line(config)[-2:], ["-accel", "tcg"])
+        self.assertEqual(qemu.command_line(config)[-2:],
+                         ["-accel", "tcg,thread=single"])
         config.accel = "kvm"
         self.assertEqual(qemu.command_line(config)[-4:],
                          ["-accel", "kvm", "-cpu", "host"])

@@ -252,6 +252,19 @@ class BrokenRunTest(unittest.TestCase):
         self.assertNotIn("qemu.exit", names)
         self.assertNotIn("guest.verdict", names)
 
+    def test_binary_end_is_announced(self):
+        ended = []
+        session = ConsoleSession(["api_test", "plain_test"], 60,
+                                 on_binary=lambda name, elapsed:
+                                 ended.append((name, elapsed)))
+        text = CLEAN_RUN.split("    @@IOASID-TEST-END plain_test")[0]
+        for number, line in enumerate(lines_of(text)):
+            session.feed(ConsoleLine(line, float(number), line))
+        session.finish(QemuOutcome(returncode=0), 100.0)
+        self.assertEqual([name for name, _ in ended],
+                         ["api_test", "plain_test"])
+        self.assertEqual(ended[0][1], 0.31)
+
     def test_end_marker_of_another_binary(self):
         text = CLEAN_RUN.replace("@@IOASID-TEST-END api_test",
                                  "@@IOASID-TEST-END other")
