@@ -203,12 +203,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         extra_files=args.extra_files, log=args.log, workdir=args.workdir,
         extra_initrds=args.extra_initrds, selection=_selection(args),
         sources=args.sources)
-    reporter = Reporter(args.kernel_name, verbose=args.verbose)
-    try:
-        report = run(options, reporter)
-    except Exception:  # noqa: BLE001 - still print a summary
-        report = _driver_error(reporter)
-    return _finish(args, reporter, report)
+    return _run_and_finish(args, run, options)
 
 
 # -- local -------------------------------------------------------------------
@@ -245,9 +240,15 @@ def cmd_local(args: argparse.Namespace) -> int:
         tests=args.tests, kernel_name=args.kernel_name, modules=args.modules,
         test_timeout=args.test_timeout, selection=_selection(args),
         sources=args.sources, log=args.log, kmsg=args.kmsg)
+    return _run_and_finish(args, run_local, options)
+
+
+def _run_and_finish(args: argparse.Namespace, runner, options) -> int:
+    """Run the tests with a live reporter; a summary is printed whatever
+    happens, even when the driver itself fails."""
     reporter = Reporter(args.kernel_name, verbose=args.verbose)
     try:
-        report = run_local(options, reporter)
+        report = runner(options, reporter)
     except Exception:  # noqa: BLE001 - still print a summary
         report = _driver_error(reporter)
     return _finish(args, reporter, report)
