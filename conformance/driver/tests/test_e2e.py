@@ -81,12 +81,15 @@ int main(void)
 """,
     "panic_test": r"""
 #include <stdio.h>
+#include <termios.h>
 int main(void)
 {
 	FILE *trigger = fopen("/proc/sysrq-trigger", "w");
 
 	printf("TAP version 13\n1..1\n#  RUN           p.crash ...\n");
 	fflush(stdout);
+	/* the console must have sent the line before the kernel dies */
+	tcdrain(fileno(stdout));
 	if (trigger) {
 		fputc('c', trigger);
 		fclose(trigger);
