@@ -9,7 +9,7 @@ PYTHON ?= /usr/bin/python3
 CC ?= gcc
 Q ?= @
 
-SRCS := src/uapi.adoc src/ioasid.adoc src/devices.adoc src/testif.adoc \
+SRCS := src/uapi.adoc src/memory.adoc src/ioasid.adoc src/devices.adoc src/testif.adoc \
 	src/core.adoc src/kbuild.adoc
 DIAGRAMS := $(wildcard diagrams/*.dot)
 

@@ -61,11 +61,13 @@ TEST_F(devs, bind_returns_distinct_labels)
 		label[i] = device_bind(self->dev[i], self->fd);
 		ASSERT_LE(1, label[i]);
 		ASSERT_GE(INT_MAX, label[i]);
-		for (j = 0; j < i; j++)
+		for (j = 0; j < i; j++) {
 			ASSERT_NE(label[j], label[i]);
+		}
 	}
-	for (i = 0; i < NDEV; i++)
+	for (i = 0; i < NDEV; i++) {
 		ASSERT_EQ(0, device_unbind(self->dev[i]));
+	}
 }
 
 TEST_F(devs, bind_twice_fails_with_ebusy)

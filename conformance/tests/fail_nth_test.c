@@ -3,6 +3,8 @@
  * Fail-nth sweeps of every command (see fail_nth.h).  Each command added
  * to the interface gets its sweep here in the same change.
  */
+#include <sys/mman.h>
+
 #include "fail_nth.h"
 
 /* Opening and closing the device. */
@@ -91,6 +93,74 @@ FAIL_NTH_TEST(alloc_then_close, "REQ-IOASID-CLOSE, REQ-ERR-RESOURCE")
 		id = ioasid_alloc_one(fd);
 	close(fd);
 	return id < 0 ? id : 0;
+}
+
+/* Memory for the registration sweeps: 8 touched, writable pages. */
+static uint8_t *sweep_memory(size_t *length)
+{
+	static uint8_t *buf;
+
+	*length = 8 * sysconf(_SC_PAGESIZE);
+	if (!buf) {
+		buf = mmap(NULL, *length, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (buf == MAP_FAILED) {
+			buf = NULL;
+			return NULL;
+		}
+		memset(buf, 1, *length);
+	}
+	return buf;
+}
+
+static long mem_cmd(int fd, unsigned long cmd, void *vaddr, size_t length)
+{
+	struct ioasid_register_memory arg = {
+		.argsz = sizeof(arg),
+		.vaddr = (uintptr_t)vaddr,
+		.length = length,
+	};
+
+	return ioasid_ioctl(fd, cmd, &arg);
+}
+
+/* IOASID_REGISTER_MEMORY and IOASID_UNREGISTER_MEMORY. */
+FAIL_NTH_TEST(register_memory, "REQ-MEM-REGISTER, REQ-MEM-UNREGISTER, REQ-ERR-RESOURCE")
+{
+	size_t length;
+	uint8_t *buf = sweep_memory(&length);
+	int fd = ioasid_open();
+	long ret;
+
+	if (!buf)
+		return -ENOMEM;
+	if (fd < 0)
+		return -errno;
+	ret = mem_cmd(fd, IOASID_REGISTER_MEMORY, buf, length);
+	if (!ret)
+		ret = mem_cmd(fd, IOASID_UNREGISTER_MEMORY, buf, length);
+	close(fd);
+	return ret;
+}
+
+/* Registrations left for the close to undo. */
+FAIL_NTH_TEST(register_then_close, "REQ-MEM-CLOSE, REQ-ERR-RESOURCE")
+{
+	size_t length;
+	uint8_t *buf = sweep_memory(&length);
+	int fd = ioasid_open();
+	long ret;
+
+	if (!buf)
+		return -ENOMEM;
+	if (fd < 0)
+		return -errno;
+	ret = mem_cmd(fd, IOASID_REGISTER_MEMORY, buf, length / 2);
+	if (!ret)
+		ret = mem_cmd(fd, IOASID_REGISTER_MEMORY, buf + length / 2,
+			      length / 2);
+	close(fd);
+	return ret;
 }
 
 /*

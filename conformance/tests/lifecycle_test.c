@@ -54,11 +54,13 @@ TEST_F(ctx, alloc_returns_distinct_numbers_in_range)
 		ids[i] = arg.out_ioasid;
 		ASSERT_LE(1, ids[i]);
 		ASSERT_GE(INT_MAX, ids[i]);
-		for (j = 0; j < i; j++)
+		for (j = 0; j < i; j++) {
 			ASSERT_NE(ids[j], ids[i]);
+		}
 	}
-	for (i = 0; i < 64; i++)
+	for (i = 0; i < 64; i++) {
 		ASSERT_EQ(0, ioasid_free_one(self->fd, ids[i]));
+	}
 }
 
 TEST_F(ctx, freed_number_names_nothing)
@@ -213,8 +215,9 @@ TEST(close_destroys_every_ioasid)
 		int fd = ioasid_open();
 
 		ASSERT_LE(0, fd);
-		for (i = 0; i < 1000; i++)
+		for (i = 0; i < 1000; i++) {
 			ASSERT_LE(1, ioasid_alloc_one(fd));
+		}
 		ASSERT_EQ(0, close(fd));
 	}
 	{
@@ -304,8 +307,9 @@ TEST_F(ctx, concurrent_alloc_and_free)
 	ASSERT_EQ(0, a.error);
 	ASSERT_EQ(0, b.error);
 	for (i = 0; i < 200; i++)
-		for (j = 0; j < 200; j++)
+		for (j = 0; j < 200; j++) {
 			ASSERT_NE(a.ids[i], b.ids[j]);
+		}
 	ASSERT_EQ(0, pthread_create(&ta, NULL, free_many, &a));
 	ASSERT_EQ(0, pthread_create(&tb, NULL, free_many, &b));
 	ASSERT_EQ(0, pthread_join(ta, NULL));

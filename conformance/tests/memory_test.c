@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Conformance tests for memory registration: IOASID_REGISTER_MEMORY and
+ * IOASID_UNREGISTER_MEMORY, pinning and locked-memory accounting.  The
+ * charge is observed as VmLck in /proc/self/status.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <linux/capability.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+
+#include "ioasid_test.h"
+
+#define NPAGES	64
+
+/* VmLck of this process in kB, or -1. */
+static long vm_locked_kb(void)
+{
+	FILE *status = fopen("/proc/self/status", "r");
+	char line[256];
+	long kb = -1;
+
+	if (!status)
+		return -1;
+	while (fgets(line, sizeof(line), status))
+		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
+			break;
+	fclose(status);
+	return kb;
+}
+
+static long mem_ioctl(int fd, unsigned long cmd, uint64_t vaddr,
+		      uint64_t length)
+{
+	struct ioasid_register_memory arg = {
+		.argsz = sizeof(arg),
+		.vaddr = vaddr,
+		.length = length,
+	};
+
+	return ioasid_ioctl(fd, cmd, &arg);
+}
+
+#define mem_register(fd, va, len) \
+	mem_ioctl(fd, IOASID_REGISTER_MEMORY, (uintptr_t)(va), len)
+#define mem_unregister(fd, va, len) \
+	mem_ioctl(fd, IOASID_UNREGISTER_MEMORY, (uintptr_t)(va), len)
+
+FIXTURE(mem) {
+	int fd;
+	long page;
+	uint8_t *buf;		/* NPAGES writable, touched pages */
+	long locked;		/* VmLck before the test, kB */
+};
+
+FIXTURE_SETUP(mem)
+{
+	self->page = sysconf(_SC_PAGESIZE);
+	self->fd = ioasid_open();
+	ASSERT_LE(0, self->fd);
+	self->buf = mmap(NULL, NPAGES * self->page, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->buf);
+	memset(self->buf, 0x5a, NPAGES * self->page);
+	self->locked = vm_locked_kb();
+	ASSERT_LE(0, self->locked);
+}
+
+FIXTURE_TEARDOWN(mem)
+{
+	close(self->fd);
+	munmap(self->buf, NPAGES * self->page);
+}
+
+/* The charge this test added, in pages. */
+#define charged_pages() \
+	((vm_locked_kb() - self->locked) * 1024 / self->page)
+
+TEST_F(mem, register_pins_and_charges_unregister_undoes)
+{
+	REQ(REQ-MEM-REGISTER, REQ-MEM-UNREGISTER);
+	ASSERT_EQ(0, mem_register(self->fd, self->buf, 16 * self->page));
+	ASSERT_EQ(16, charged_pages());
+	ASSERT_EQ(0, mem_register(self->fd, self->buf + 16 * self->page,
+				  self->page));
+	ASSERT_EQ(17, charged_pages());
+	ASSERT_EQ(0, mem_unregister(self->fd, self->buf, 16 * self->page));
+	ASSERT_EQ(1, charged_pages());
+	ASSERT_EQ(0, mem_unregister(self->fd, self->buf + 16 * self->page,
+				    self->page));
+	ASSERT_EQ(0, charged_pages());
+}
+
+TEST_F(mem, invalid_ranges)
+{
+	uint8_t *ro, *hole;
+
+	REQ(REQ-MEM-RANGE, REQ-ARG-NOCHANGE);
+	/* misaligned, empty, outside the user address space, overflowing */
+	EXPECT_EQ(-EINVAL, mem_register(self->fd, self->buf + 1, self->page));
+	EXPECT_EQ(-EINVAL, mem_register(self->fd, self->buf, self->page - 1));
+	EXPECT_EQ(-EINVAL, mem_register(self->fd, self->buf, self->page + 8));
+	EXPECT_EQ(-EINVAL, mem_register(self->fd, self->buf, 0));
+	EXPECT_EQ(-EINVAL, mem_ioctl(self->fd, IOASID_REGISTER_MEMORY,
+				     0xffff800000000000ull, self->page));
+	EXPECT_EQ(-EINVAL, mem_ioctl(self->fd, IOASID_REGISTER_MEMORY,
+				     -(uint64_t)self->page, 2 * self->page));
+
+	/* a read-only mapping */
+	ro = mmap(NULL, self->page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+		  -1, 0);
+	ASSERT_NE(MAP_FAILED, ro);
+	EXPECT_EQ(-EFAULT, mem_register(self->fd, ro, self->page));
+	munmap(ro, self->page);
+
+	/* a range whose second half is not mapped */
+	hole = mmap(NULL, 8 * self->page, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, hole);
+	memset(hole, 1, 4 * self->page);
+	ASSERT_EQ(0, munmap(hole + 4 * self->page, 4 * self->page));
+	EXPECT_EQ(-EFAULT, mem_register(self->fd, hole, 8 * self->page));
+	/* nothing stayed charged or registered */
+	EXPECT_EQ(0, charged_pages());
+	EXPECT_EQ(-ENOENT, mem_unregister(self->fd, hole, 4 * self->page));
+	EXPECT_EQ(0, mem_register(self->fd, hole, 4 * self->page));
+	EXPECT_EQ(0, mem_unregister(self->fd, hole, 4 * self->page));
+	munmap(hole, 4 * self->page);
+}
+
+TEST_F(mem, overlapping_ranges)
+{
+	uint8_t *mid = self->buf + 16 * self->page;
+
+	REQ(REQ-MEM-OVERLAP, REQ-ARG-NOCHANGE);
+	ASSERT_EQ(0, mem_register(self->fd, mid, 8 * self->page));
+	EXPECT_EQ(-EEXIST, mem_register(self->fd, mid, 8 * self->page));
+	EXPECT_EQ(-EEXIST, mem_register(self->fd, mid + 4 * self->page,
+					8 * self->page));
+	EXPECT_EQ(-EEXIST, mem_register(self->fd, mid - 4 * self->page,
+					8 * self->page));
+	EXPECT_EQ(-EEXIST, mem_register(self->fd, mid + 7 * self->page,
+					self->page));
+	EXPECT_EQ(-EEXIST, mem_register(self->fd, mid - 8 * self->page,
+					24 * self->page));
+	EXPECT_EQ(8, charged_pages());
+	/* adjacent on both sides is fine */
+	EXPECT_EQ(0, mem_register(self->fd, mid - self->page, self->page));
+	EXPECT_EQ(0, mem_register(self->fd, mid + 8 * self->page, self->page));
+	EXPECT_EQ(10, charged_pages());
+	EXPECT_EQ(0, mem_unregister(self->fd, mid, 8 * self->page));
+	EXPECT_EQ(0, mem_unregister(self->fd, mid - self->page, self->page));
+	EXPECT_EQ(0, mem_unregister(self->fd, mid + 8 * self->page,
+				    self->page));
+	EXPECT_EQ(0, charged_pages());
+}
+
+TEST_F(mem, unregister_needs_the_exact_range)
+{
+	uint8_t *b = self->buf;
+	long p = self->page;
+
+	REQ(REQ-MEM-UNREGISTER, REQ-ARG-NOCHANGE);
+	ASSERT_EQ(0, mem_register(self->fd, b + 8 * p, 8 * p));
+	EXPECT_EQ(-ENOENT, mem_unregister(self->fd, b + 8 * p, 4 * p));
+	EXPECT_EQ(-ENOENT, mem_unregister(self->fd, b + 12 * p, 4 * p));
+	EXPECT_EQ(-ENOENT, mem_unregister(self->fd, b, 16 * p));
+	EXPECT_EQ(-ENOENT, mem_unregister(self->fd, b + 8 * p, 16 * p));
+	EXPECT_EQ(-ENOENT, mem_unregister(self->fd, b + 8 * p, 0));
+	EXPECT_EQ(-ENOENT, mem_unregister(self->fd, b + 9 * p, 8 * p));
+	EXPECT_EQ(-ENOENT, mem_ioctl(self->fd, IOASID_UNREGISTER_MEMORY,
+				     -(uint64_t)p, 2 * p));
+	EXPECT_EQ(8, charged_pages());
+	ASSERT_EQ(0, mem_unregister(self->fd, b + 8 * p, 8 * p));
+	EXPECT_EQ(-ENOENT, mem_unregister(self->fd, b + 8 * p, 8 * p));
+	EXPECT_EQ(0, charged_pages());
+}
+
+/* Drop CAP_IPC_LOCK from this process (the harness forks per test). */
+static int drop_ipc_lock(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -1;
+	data[CAP_IPC_LOCK / 32].effective &= ~(1u << (CAP_IPC_LOCK % 32));
+	return syscall(SYS_capset, &hdr, data);
+}
+
+TEST_F(mem, locked_memory_limit)
+{
+	struct rlimit limit;
+
+	REQ(REQ-MEM-LIMIT, REQ-ARG-NOCHANGE);
+	ASSERT_EQ(0, drop_ipc_lock());
+	limit.rlim_cur = limit.rlim_max = self->locked * 1024 + 16 * self->page;
+	ASSERT_EQ(0, setrlimit(RLIMIT_MEMLOCK, &limit));
+	EXPECT_EQ(-ENOMEM, mem_register(self->fd, self->buf, 32 * self->page));
+	EXPECT_EQ(0, charged_pages());
+	EXPECT_EQ(-ENOENT, mem_unregister(self->fd, self->buf,
+					  32 * self->page));
+	EXPECT_EQ(0, mem_register(self->fd, self->buf, 16 * self->page));
+	EXPECT_EQ(16, charged_pages());
+	/* the limit is full now */
+	EXPECT_EQ(-ENOMEM, mem_register(self->fd, self->buf + 16 * self->page,
+					self->page));
+	EXPECT_EQ(0, mem_unregister(self->fd, self->buf, 16 * self->page));
+	EXPECT_EQ(0, charged_pages());
+}
+
+TEST_F(mem, each_descriptor_charges_its_registrations)
+{
+	int other = ioasid_open();
+
+	REQ(REQ-MEM-ACCOUNT);
+	ASSERT_LE(0, other);
+	ASSERT_EQ(0, mem_register(self->fd, self->buf, 8 * self->page));
+	ASSERT_EQ(0, mem_register(other, self->buf, 8 * self->page));
+	EXPECT_EQ(16, charged_pages());
+	/* the other descriptor's registration is its own */
+	ASSERT_EQ(0, mem_unregister(other, self->buf, 8 * self->page));
+	EXPECT_EQ(-ENOENT, mem_unregister(other, self->buf, 8 * self->page));
+	EXPECT_EQ(8, charged_pages());
+	close(other);
+	ASSERT_EQ(0, mem_unregister(self->fd, self->buf, 8 * self->page));
+}
+
+TEST_F(mem, close_undoes_every_registration)
+{
+	unsigned int i;
+
+	REQ(REQ-MEM-CLOSE);
+	for (i = 0; i < 8; i++) {
+		ASSERT_EQ(0, mem_register(self->fd, self->buf + 2 * i * self->page,
+					  self->page));
+	}
+	EXPECT_EQ(8, charged_pages());
+	ASSERT_EQ(0, close(self->fd));
+	self->fd = ioasid_open();
+	ASSERT_LE(0, self->fd);
+	EXPECT_EQ(0, charged_pages());
+}
+
+TEST_F(mem, register_bad_arguments)
+{
+	struct ioasid_register_memory valid = {
+		.argsz = sizeof(valid),
+		.vaddr = (uintptr_t)self->buf,
+		.length = self->page,
+	};
+
+	REQ(REQ-ARG-SIZE-MIN, REQ-ARG-SIZE-MAX, REQ-ARG-TAIL, REQ-ARG-FLAGS,
+	    REQ-ARG-FAULT, REQ-ARG-NOCHANGE);
+	check_bad_args(_metadata, self->fd, IOASID_REGISTER_MEMORY, &valid,
+		       sizeof(valid), 0, NO_RESERVED);
+	check_bad_args(_metadata, self->fd, IOASID_UNREGISTER_MEMORY, &valid,
+		       sizeof(valid), 0, NO_RESERVED);
+	EXPECT_EQ(0, charged_pages());
+	EXPECT_EQ(-ENOENT, mem_unregister(self->fd, self->buf, self->page));
+}
+
+TEST_HARNESS_MAIN
