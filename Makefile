@@ -9,7 +9,7 @@ PYTHON ?= /usr/bin/python3
 CC ?= gcc
 Q ?= @
 
-SRCS := src/uapi.adoc src/memory.adoc src/ioasid.adoc src/devices.adoc src/testif.adoc \
+SRCS := src/uapi.adoc src/memory.adoc src/ioasid.adoc src/devices.adoc src/attach.adoc src/testif.adoc \
 	src/core.adoc src/kbuild.adoc
 DIAGRAMS := $(wildcard diagrams/*.dot)
 
@@ -126,9 +126,12 @@ ADOC_FLAGS := --failure-level=WARN -v -a imagesdir=$(abspath $(BUILD)/diagrams) 
 spec: $(DOC)/ioasid-spec.html $(DOC)/ioasid-spec.pdf \
 	$(DOC)/ioasid-reference.html $(DOC)/ioasid-reference.pdf
 
+# graphviz warnings are errors too
 $(BUILD)/diagrams/%.svg: diagrams/%.dot
 	@mkdir -p $(dir $@)
-	$(Q)dot -Tsvg -o $@ $<
+	$(Q)dot -Tsvg -o $@ $< 2>$@.log; st=$$?; \
+		if [ $$st -ne 0 ] || [ -s $@.log ]; then \
+			cat $@.log >&2; rm -f $@; exit 1; fi
 
 $(BUILD)/weave/%/.stamp: $(SRCS) $(LIT)
 	$(Q)$(LIT) weave --doc=$* -o $(dir $@) $(SRCS)

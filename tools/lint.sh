@@ -22,6 +22,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ -n "$checkpatch" ] && [ -n "$kerneldoc" ] && [ -n "$tree" ] && [ -n "$counts" ] || usage
+checkpatch=$(realpath "$checkpatch")
 
 passed=0 failed=0
 out=$(mktemp)
@@ -40,8 +41,10 @@ report() {	# report NAME STATUS
 
 for f in $(cd "$tree" && find . -type f | sed 's|^\./||' | sort); do
 	st=0
-	perl "$checkpatch" --strict --no-tree --no-summary --quiet \
-		--show-types -f "$tree/$f" >"$out" 2>&1 || st=$?
+	# from the tree's top, so that checkpatch sees kernel paths
+	# (include/uapi/... gets the rules of user API headers)
+	(cd "$tree" && perl "$checkpatch" --strict --no-tree --no-summary \
+		--quiet --show-types -f "$f") >"$out" 2>&1 || st=$?
 	# checkpatch exits 0 on CHECK-level findings too; --strict findings
 	# count as failures here.
 	[ -s "$out" ] && st=1

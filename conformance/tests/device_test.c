@@ -298,6 +298,33 @@ TEST_F(testif, get_caps)
 	}
 }
 
+TEST_F(testif, create_device_properties)
+{
+	struct ioasid_test_create_device dev = {
+		.argsz = sizeof(dev),
+		.pasid_bits = 21,
+	};
+
+	REQ(REQ-TESTIF-DEVICE);
+	/* PCI PASIDs have at most 20 bits */
+	ASSERT_EQ(-EINVAL, ioasid_ioctl(self->testif,
+					IOASID_TEST_CREATE_DEVICE, &dev));
+	dev.pasid_bits = 20;
+	dev.__reserved2 = 1;
+	ASSERT_EQ(-EINVAL, ioasid_ioctl(self->testif,
+					IOASID_TEST_CREATE_DEVICE, &dev));
+	dev.__reserved2 = 0;
+	ASSERT_EQ(0, ioasid_ioctl(self->testif, IOASID_TEST_CREATE_DEVICE,
+				  &dev));
+	ASSERT_LE(0, dev.out_fd);
+	close(dev.out_fd);
+	/* a first-version argument, without pasid_bits, still works */
+	dev.argsz = 16;
+	ASSERT_EQ(0, ioasid_ioctl(self->testif, IOASID_TEST_CREATE_DEVICE,
+				  &dev));
+	close(dev.out_fd);
+}
+
 TEST_F(testif, bad_arguments)
 {
 	struct ioasid_test_get_caps caps = { .argsz = sizeof(caps) };
@@ -310,10 +337,11 @@ TEST_F(testif, bad_arguments)
 		       offsetof(struct ioasid_test_get_caps, __reserved));
 	ASSERT_EQ(0, ioasid_ioctl(self->testif, IOASID_TEST_GET_CAPS, &caps));
 	if (caps.out_caps & IOASID_TEST_CAP_DEVICE)
-		check_bad_args(_metadata, self->testif,
-			       IOASID_TEST_CREATE_DEVICE, &dev, sizeof(dev), 0,
-			       offsetof(struct ioasid_test_create_device,
-					__reserved));
+		check_bad_args_min(_metadata, self->testif,
+				   IOASID_TEST_CREATE_DEVICE, &dev,
+				   sizeof(dev), 16, 0,
+				   offsetof(struct ioasid_test_create_device,
+					    __reserved));
 }
 
 TEST_HARNESS_MAIN

@@ -207,4 +207,47 @@ out_testif:
 	return ret;
 }
 
+/* Attaching and detaching routes, and an unbind that detaches the rest. */
+FAIL_NTH_TEST(attach_detach, "REQ-ATTACH, REQ-DETACH, REQ-UNBIND-DETACHES, REQ-ERR-RESOURCE")
+{
+	int testif = open("/dev/ioasid-test", O_RDWR | O_CLOEXEC);
+	int fd = -1, dev = -1;
+	long ret, id;
+
+	if (testif < 0)
+		return errno == ENOENT ? -ENODEV : -errno;
+	fd = ioasid_open();
+	if (fd < 0) {
+		ret = -errno;
+		goto out;
+	}
+	dev = testif_create_pasid_device(testif, 4);
+	if (dev < 0) {
+		ret = dev == -ENOTTY ? -ENODEV : dev;
+		goto out;
+	}
+	ret = device_bind(dev, fd);
+	if (ret < 0)
+		goto out;
+	id = ioasid_alloc_one(fd);
+	if (id < 0) {
+		ret = id;
+		goto out;
+	}
+	ret = device_attach(dev, id);
+	if (!ret)
+		ret = device_attach_pasid(dev, id, 3);
+	if (!ret)
+		ret = device_detach(dev, id);
+	if (!ret)
+		ret = device_unbind(dev);
+out:
+	if (dev >= 0)
+		close(dev);
+	if (fd >= 0)
+		close(fd);
+	close(testif);
+	return ret;
+}
+
 TEST_HARNESS_MAIN

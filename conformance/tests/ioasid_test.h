@@ -45,18 +45,20 @@ static inline int ioasid_open(void)
 /*
  * Check the argument rules every command shares (REQ-ARG-*), for a
  * command whose valid argument is @valid (@size bytes, the kernel's known
- * size, which is also the minimum size for a first-version structure),
+ * size; check_bad_args() for a first-version structure, whose minimum
+ * size is the same, check_bad_args_min() with @min_size otherwise),
  * whose defined flags are @flags_mask, and which has a 32-bit reserved
  * field at @reserved_offset (NO_RESERVED if none).  Each malformed variant must fail with the
  * specified errno; the caller then checks that nothing changed.
  */
-static inline void check_bad_args(struct __test_metadata *_metadata, int fd,
-				  unsigned long cmd, const void *valid,
-				  size_t size, uint32_t flags_mask,
-				  size_t reserved_offset)
+static inline void check_bad_args_min(struct __test_metadata *_metadata,
+				      int fd, unsigned long cmd,
+				      const void *valid, size_t size,
+				      size_t min_size, uint32_t flags_mask,
+				      size_t reserved_offset)
 {
 	uint8_t buf[64] __attribute__((aligned(8)));
-	const uint32_t small[] = { 0, 4, (uint32_t)size - 1 };
+	const uint32_t small[] = { 0, 4, (uint32_t)min_size - 1 };
 	unsigned int i;
 
 	ASSERT_GE(sizeof(buf), size + 16);
@@ -89,6 +91,15 @@ static inline void check_bad_args(struct __test_metadata *_metadata, int fd,
 	}
 	EXPECT_EQ(-EFAULT, ioasid_ioctl(fd, cmd, NULL));
 #undef RESET
+}
+
+static inline void check_bad_args(struct __test_metadata *_metadata, int fd,
+				  unsigned long cmd, const void *valid,
+				  size_t size, uint32_t flags_mask,
+				  size_t reserved_offset)
+{
+	check_bad_args_min(_metadata, fd, cmd, valid, size, size, flags_mask,
+			   reserved_offset);
 }
 
 /* IOASID_ALLOC, returning the new number or -errno. */
@@ -135,13 +146,22 @@ static inline int testif_open(uint64_t need, const char **why)
 	return fd;
 }
 
-/* A new test device's descriptor, or -errno. */
-static inline int testif_create_device(int testif)
+/* A new test device with PASID width @pasid_bits: its descriptor, or -errno. */
+static inline int testif_create_pasid_device(int testif, uint32_t pasid_bits)
 {
-	struct ioasid_test_create_device arg = { .argsz = sizeof(arg) };
+	struct ioasid_test_create_device arg = {
+		.argsz = sizeof(arg),
+		.pasid_bits = pasid_bits,
+	};
 	long ret = ioasid_ioctl(testif, IOASID_TEST_CREATE_DEVICE, &arg);
 
 	return ret < 0 ? (int)ret : arg.out_fd;
+}
+
+/* A new test device without PASID support: its descriptor, or -errno. */
+static inline int testif_create_device(int testif)
+{
+	return testif_create_pasid_device(testif, 0);
 }
 
 /* Bind a device; the label, or -errno. */
@@ -155,6 +175,30 @@ static inline long device_bind(int device, int ioasid_fd)
 
 	return ret < 0 ? ret : (long)arg.out_label;
 }
+
+/* Attach (@cmd IOASID_DEVICE_ATTACH) or detach a route; 0 or -errno. */
+static inline long device_route(int device, unsigned long cmd,
+				uint32_t ioasid, uint32_t flags,
+				uint32_t pasid)
+{
+	struct ioasid_device_attach arg = {
+		.argsz = sizeof(arg),
+		.flags = flags,
+		.ioasid = ioasid,
+		.pasid = pasid,
+	};
+
+	return ioasid_ioctl(device, cmd, &arg);
+}
+
+#define device_attach(dev, ioasid) \
+	device_route(dev, IOASID_DEVICE_ATTACH, ioasid, 0, 0)
+#define device_detach(dev, ioasid) \
+	device_route(dev, IOASID_DEVICE_DETACH, ioasid, 0, 0)
+#define device_attach_pasid(dev, ioasid, pasid) \
+	device_route(dev, IOASID_DEVICE_ATTACH, ioasid, IOASID_ATTACH_PASID, pasid)
+#define device_detach_pasid(dev, ioasid, pasid) \
+	device_route(dev, IOASID_DEVICE_DETACH, ioasid, IOASID_ATTACH_PASID, pasid)
 
 static inline long device_unbind(int device)
 {
