@@ -250,4 +250,395 @@ out:
 	return ret;
 }
 
+/*
+ * The sweeps below need the conformance test interface with the
+ * capabilities @need: its descriptor, or -ENODEV without them (so that
+ * the first, uninjected run makes the sweep skip).
+ */
+static int sweep_testif(uint64_t need)
+{
+	struct ioasid_test_get_caps caps = { .argsz = sizeof(caps) };
+	int testif = open("/dev/ioasid-test", O_RDWR | O_CLOEXEC);
+	long ret;
+
+	if (testif < 0)
+		return errno == ENOENT ? -ENODEV : -errno;
+	ret = ioasid_ioctl(testif, IOASID_TEST_GET_CAPS, &caps);
+	if (!ret && (caps.out_caps & need) != need)
+		ret = -ENODEV;
+	if (ret) {
+		close(testif);
+		return ret;
+	}
+	return testif;
+}
+
+/*
+ * The locked memory of this process (VmLck, kB) must be what it was at the
+ * first run of the sweep: a run that failed must not have left a page
+ * charged.  Read with plain system calls, which may take the injected
+ * failure themselves; then the scenario reports that failure.  Returns 0,
+ * -EBADE when the charge changed, or -errno.
+ */
+static long sweep_locked_unchanged(void)
+{
+	static long baseline = -1;
+	char status[4096], *line;
+	ssize_t len, got = 0;
+	long kb;
+	int fd;
+
+	fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while ((len = read(fd, status + got, sizeof(status) - 1 - got)) > 0)
+		got += len;
+	if (len < 0) {
+		len = -errno;
+		close(fd);
+		return len;
+	}
+	close(fd);
+	status[got] = '\0';
+	line = strstr(status, "\nVmLck:");
+	if (!line || sscanf(line, "\nVmLck: %ld kB", &kb) != 1)
+		return -EFAULT;	/* a short read: a failed user copy */
+	if (baseline < 0)
+		baseline = kb;
+	return kb == baseline ? 0 : -EBADE;
+}
+
+/* A test device (class A, PASID width 4) bound to a new descriptor. */
+struct sweep_ctx {
+	int testif;
+	int fd;
+	int dev;
+	long id;	/* an IOASID of fd, or 0 */
+};
+
+static void sweep_ctx_close(struct sweep_ctx *c)
+{
+	if (c->dev >= 0)
+		close(c->dev);
+	if (c->fd >= 0)
+		close(c->fd);
+	if (c->testif >= 0)
+		close(c->testif);
+}
+
+/*
+ * Set @c up: the test interface with @need, a descriptor, a bound device
+ * and an IOASID, which the device's default route is attached to when
+ * @attach.  0 or -errno, with everything released on failure.
+ */
+static long sweep_ctx_open(struct sweep_ctx *c, uint64_t need, bool attach)
+{
+	long ret;
+
+	c->fd = c->dev = -1;
+	c->id = 0;
+	c->testif = sweep_testif(IOASID_TEST_CAP_DEVICE | need);
+	if (c->testif < 0)
+		return c->testif;
+	c->fd = ioasid_open();
+	if (c->fd < 0) {
+		ret = -errno;
+		goto fail;
+	}
+	c->dev = testif_create_pasid_device(c->testif, 4);
+	if (c->dev < 0) {
+		ret = c->dev;
+		goto fail;
+	}
+	ret = device_bind(c->dev, c->fd);
+	if (ret < 0)
+		goto fail;
+	c->id = ioasid_alloc_one(c->fd);
+	if (c->id < 0) {
+		ret = c->id;
+		goto fail;
+	}
+	if (attach) {
+		ret = device_attach(c->dev, c->id);
+		if (ret)
+			goto fail;
+	}
+	return 0;
+fail:
+	sweep_ctx_close(c);
+	return ret;
+}
+
+#define SWEEP_IOVA	0x100000ull
+
+/* IOASID_GET_INFO of an IOASID before its first attach. */
+FAIL_NTH_TEST(get_info, "REQ-INFO, REQ-INFO-EMPTY, REQ-ERR-RESOURCE")
+{
+	struct ioasid_info info;
+	int fd = ioasid_open();
+	long id, ret;
+
+	if (fd < 0)
+		return -errno;
+	id = ioasid_alloc_one(fd);
+	if (id < 0) {
+		close(fd);
+		return id;
+	}
+	ret = ioasid_get_info(fd, id, &info);
+	if (!ret && (info.out_flags || info.num_ranges || info.num_reserved))
+		ret = -EBADE;
+	close(fd);
+	return ret;
+}
+
+/* IOASID_GET_INFO of an IOASID with a page table, with its range arrays. */
+FAIL_NTH_TEST(get_info_ranges, "REQ-INFO, REQ-INFO-RANGES, REQ-ERR-RESOURCE")
+{
+	struct ioasid_iova_range ranges[4], reserved[4];
+	struct ioasid_info info;
+	struct sweep_ctx c;
+	long ret;
+
+	ret = sweep_ctx_open(&c, 0, true);
+	if (ret)
+		return ret;
+	ret = ioasid_get_info_ranges(c.fd, c.id, &info, ranges, 4, reserved, 4);
+	if (!ret && (!(info.out_flags & IOASID_INFO_PGTABLE) ||
+		     info.num_ranges != 2 || info.num_reserved != 1 ||
+		     reserved[0].start != 0xfee00000ull))
+		ret = -EBADE;
+	sweep_ctx_close(&c);
+	return ret;
+}
+
+/*
+ * The attach that gives an IOASID its page table, a second attach that
+ * uses it, and the detaches, after which the page table stays.  An attach
+ * that failed must not have made a page table.
+ */
+FAIL_NTH_TEST(attach_pgtable, "REQ-ATTACH-PGTABLE, REQ-ATTACH, REQ-DETACH, REQ-IOASID-NOCMD, REQ-ERR-RESOURCE")
+{
+	struct sweep_ctx c;
+	int dev2;
+	long ret, flags;
+
+	ret = sweep_ctx_open(&c, 0, false);
+	if (ret)
+		return ret;
+	dev2 = testif_create_device(c.testif);
+	if (dev2 < 0) {
+		ret = dev2;
+		goto out;
+	}
+	ret = device_bind(dev2, c.fd);
+	if (ret < 0)
+		goto out_dev2;
+	ret = device_attach(c.dev, c.id);
+	if (ret) {
+		/* the failure was this attach's: the rest runs uninjected */
+		if (ioasid_info_flags(c.fd, c.id) != 0)
+			ret = -EBADE;
+		goto out_dev2;
+	}
+	ret = device_attach(dev2, c.id);
+	if (!ret)
+		ret = device_detach(c.dev, c.id);
+	if (!ret)
+		ret = device_detach(dev2, c.id);
+	if (!ret) {
+		flags = ioasid_info_flags(c.fd, c.id);
+		if (flags < 0)
+			ret = flags;
+		else if (!(flags & IOASID_INFO_PGTABLE))
+			ret = -EBADE;
+	}
+	if (!ret)
+		ret = ioasid_free_one(c.fd, c.id);
+out_dev2:
+	close(dev2);
+out:
+	sweep_ctx_close(&c);
+	return ret;
+}
+
+/*
+ * IOASID_MAP_DMA and IOASID_UNMAP_DMA of unregistered memory: each mapping
+ * pins and charges, each unmap gives back, freeing the IOASID removes the
+ * last mapping.  A map that failed must have made nothing, and no run may
+ * leave anything charged.
+ */
+FAIL_NTH_TEST(map_unmap, "REQ-MAP, REQ-MAP-ACCOUNT, REQ-UNMAP, REQ-UNMAP-UNPIN, REQ-ERR-RESOURCE")
+{
+	size_t length;
+	uint8_t *buf = sweep_memory(&length);
+	long page = sysconf(_SC_PAGESIZE);
+	struct sweep_ctx c;
+	long ret;
+
+	if (!buf)
+		return -ENOMEM;
+	ret = sweep_locked_unchanged();
+	if (ret)
+		return ret;
+	ret = sweep_ctx_open(&c, 0, true);
+	if (ret)
+		return ret;
+	ret = ioasid_map(c.fd, c.id, buf, SWEEP_IOVA, 2 * page, IOASID_DMA_RW);
+	if (ret)
+		goto out;
+	ret = ioasid_map(c.fd, c.id, buf + 2 * page, SWEEP_IOVA + 2 * page,
+			 2 * page, IOASID_DMA_READ);
+	if (ret) {
+		/* nothing but the first mapping is there */
+		if (ioasid_unmap_all(c.fd, c.id) != 2 * page)
+			ret = -EBADE;
+		goto out;
+	}
+	ret = ioasid_unmap(c.fd, c.id, SWEEP_IOVA, 2 * page);
+	if (ret >= 0)
+		ret = ret == 2 * page ? 0 : -EBADE;
+	if (ret) {
+		/* a failed unmap removed nothing */
+		if (ret != -EBADE &&
+		    ioasid_unmap_all(c.fd, c.id) != 4 * page)
+			ret = -EBADE;
+		goto out;
+	}
+	ret = ioasid_unmap_all(c.fd, c.id);
+	if (ret >= 0)
+		ret = ret == 2 * page ? 0 : -EBADE;
+	if (ret)
+		goto out;
+	/* a mapping for IOASID_FREE to remove */
+	ret = ioasid_map(c.fd, c.id, buf, SWEEP_IOVA, length, IOASID_DMA_RW);
+	if (!ret)
+		ret = device_detach(c.dev, c.id);
+	if (!ret)
+		ret = ioasid_free_one(c.fd, c.id);
+out:
+	sweep_ctx_close(&c);
+	return ret;
+}
+
+/*
+ * The same with the memory registered first: the mappings pin and charge
+ * nothing more, the registration cannot go while a mapping uses it.
+ */
+FAIL_NTH_TEST(map_unmap_registered, "REQ-MAP-REGISTERED, REQ-MEM-BUSY, REQ-UNMAP, REQ-MEM-UNREGISTER, REQ-ERR-RESOURCE")
+{
+	size_t length;
+	uint8_t *buf = sweep_memory(&length);
+	struct sweep_ctx c;
+	long ret;
+
+	if (!buf)
+		return -ENOMEM;
+	ret = sweep_locked_unchanged();
+	if (ret)
+		return ret;
+	ret = sweep_ctx_open(&c, 0, true);
+	if (ret)
+		return ret;
+	ret = ioasid_register(c.fd, buf, length);
+	if (ret)
+		goto out;
+	ret = ioasid_map(c.fd, c.id, buf, SWEEP_IOVA, length / 2,
+			 IOASID_DMA_RW);
+	if (!ret)
+		ret = ioasid_map(c.fd, c.id, buf + length / 2,
+				 SWEEP_IOVA + length, length / 2,
+				 IOASID_DMA_READ);
+	if (ret)
+		goto out;
+	ret = ioasid_unregister(c.fd, buf, length);
+	if (ret == -EBUSY)
+		ret = 0;
+	else if (!ret)
+		ret = -EBADE;
+	if (ret)
+		goto out;
+	ret = ioasid_unmap(c.fd, c.id, SWEEP_IOVA, length / 2);
+	if (ret >= 0)
+		ret = ret == (long)length / 2 ? 0 : -EBADE;
+	if (!ret) {
+		ret = ioasid_unmap_all(c.fd, c.id);
+		if (ret >= 0)
+			ret = ret == (long)length / 2 ? 0 : -EBADE;
+	}
+	if (!ret)
+		ret = ioasid_unregister(c.fd, buf, length);
+out:
+	sweep_ctx_close(&c);
+	return ret;
+}
+
+/* Mappings left for the end of the context to remove. */
+FAIL_NTH_TEST(map_then_close, "REQ-UNMAP-UNPIN, REQ-IOASID-CLOSE, REQ-ERR-RESOURCE")
+{
+	size_t length;
+	uint8_t *buf = sweep_memory(&length);
+	struct sweep_ctx c;
+	long ret;
+
+	if (!buf)
+		return -ENOMEM;
+	ret = sweep_locked_unchanged();
+	if (ret)
+		return ret;
+	ret = sweep_ctx_open(&c, 0, true);
+	if (ret)
+		return ret;
+	ret = ioasid_map(c.fd, c.id, buf, SWEEP_IOVA, length, IOASID_DMA_RW);
+	if (!ret)
+		ret = ioasid_map(c.fd, c.id, buf, 2 * SWEEP_IOVA, length,
+				 IOASID_DMA_READ);
+	sweep_ctx_close(&c);
+	return ret;
+}
+
+/*
+ * IOASID_TEST_DMA through a mapping, both ways, and a blocked one; the
+ * IOTLB statistics too when the test interface has them.
+ */
+FAIL_NTH_TEST(test_dma, "REQ-TESTIF-DMA, REQ-TESTIF-IOTLB, REQ-MAP, REQ-ERR-RESOURCE")
+{
+	static uint8_t out[64], in[64];
+	struct ioasid_test_iotlb iotlb;
+	size_t length;
+	uint8_t *buf = sweep_memory(&length);
+	struct sweep_ctx c;
+	long ret;
+
+	if (!buf)
+		return -ENOMEM;
+	ret = sweep_ctx_open(&c, IOASID_TEST_CAP_DMA, true);
+	if (ret)
+		return ret;
+	ret = ioasid_map(c.fd, c.id, buf, SWEEP_IOVA, length, IOASID_DMA_RW);
+	if (ret)
+		goto out;
+	memset(out, 0x6b, sizeof(out));
+	memset(in, 0, sizeof(in));
+	ret = dma_write(c.dev, SWEEP_IOVA + 100, out, sizeof(out));
+	if (!ret)
+		ret = dma_read(c.dev, SWEEP_IOVA + 100, in, sizeof(in));
+	if (!ret && memcmp(in, out, sizeof(in)))
+		ret = -EBADE;
+	if (!ret) {
+		ret = dma_read(c.dev, SWEEP_IOVA + length, in, 1);
+		if (ret == IOASID_TEST_DMA_NO_TRANSLATION)
+			ret = 0;
+		else if (ret >= 0)
+			ret = -EBADE;
+	}
+	if (ret > 0)
+		ret = -EBADE;	/* a DMA that should have passed was blocked */
+	if (!ret && (testif_caps(c.testif) & IOASID_TEST_CAP_IOTLB))
+		ret = testif_iotlb(c.dev, &iotlb);
+out:
+	sweep_ctx_close(&c);
+	return ret;
+}
+
 TEST_HARNESS_MAIN

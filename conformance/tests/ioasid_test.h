@@ -13,9 +13,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/capability.h>
 
 #include <linux/ioasid.h>
 #include "ioasid_testif.h"
@@ -57,7 +61,7 @@ static inline void check_bad_args_min(struct __test_metadata *_metadata,
 				      size_t min_size, uint32_t flags_mask,
 				      size_t reserved_offset)
 {
-	uint8_t buf[64] __attribute__((aligned(8)));
+	uint8_t buf[256] __attribute__((aligned(8)));
 	const uint32_t small[] = { 0, 4, (uint32_t)min_size - 1 };
 	unsigned int i;
 
@@ -205,6 +209,309 @@ static inline long device_unbind(int device)
 	struct ioasid_device_unbind arg = { .argsz = sizeof(arg) };
 
 	return ioasid_ioctl(device, IOASID_DEVICE_UNBIND, &arg);
+}
+
+/* The capabilities the conformance test interface reports, or 0. */
+static inline uint64_t testif_caps(int testif)
+{
+	struct ioasid_test_get_caps caps = { .argsz = sizeof(caps) };
+
+	if (ioctl(testif, IOASID_TEST_GET_CAPS, &caps))
+		return 0;
+	return caps.out_caps;
+}
+
+/*
+ * IOASID_TEST_CREATE_DEVICE with every field given: the new device's
+ * descriptor, or -errno.
+ */
+static inline int testif_create_device_ex(int testif, uint32_t flags,
+					  uint32_t pasid_bits,
+					  uint32_t iommu_class, int group_fd)
+{
+	struct ioasid_test_create_device arg = {
+		.argsz = sizeof(arg),
+		.flags = flags,
+		.pasid_bits = pasid_bits,
+		.iommu_class = iommu_class,
+		.group_fd = group_fd,
+	};
+	long ret = ioasid_ioctl(testif, IOASID_TEST_CREATE_DEVICE, &arg);
+
+	return ret < 0 ? (int)ret : arg.out_fd;
+}
+
+/* A device without PASID support, alone in its group, behind @iommu_class. */
+static inline int testif_create_class_device(int testif, uint32_t iommu_class)
+{
+	return testif_create_device_ex(testif, 0, 0, iommu_class, 0);
+}
+
+/* A device that joins the IOMMU group of the test device @group_fd. */
+static inline int testif_create_group_device(int testif, uint32_t iommu_class,
+					     uint32_t pasid_bits, int group_fd)
+{
+	return testif_create_device_ex(testif, IOASID_TEST_DEVICE_GROUP,
+				       pasid_bits, iommu_class, group_fd);
+}
+
+/*
+ * The properties of the two mock IOMMU classes, as the test interface
+ * specifies them (REQ-TESTIF-DEVICE-PROPS): what IOASID_GET_INFO must
+ * report for an IOASID whose page table one of them made.
+ */
+struct mock_iommu {
+	uint64_t granule;		/* smallest page size */
+	uint64_t pgsize_bitmap;
+	uint32_t addr_width;
+	uint32_t nesting;
+	uint64_t formats;
+};
+
+#define MOCK_RESV_START		0xfee00000ull
+#define MOCK_RESV_LAST		0xfeefffffull
+
+static inline const struct mock_iommu *mock_iommu(uint32_t iommu_class)
+{
+	static const struct mock_iommu classes[] = {
+		[IOASID_TEST_IOMMU_A] = {
+			.granule = 1ull << 12,
+			.pgsize_bitmap = (1ull << 12) | (1ull << 21) |
+					 (1ull << 30),
+			.addr_width = 48,
+			.nesting = IOASID_NESTING_HW,
+			.formats = IOASID_FORMAT_MOCK,
+		},
+		[IOASID_TEST_IOMMU_B] = {
+			.granule = 1ull << 16,
+			.pgsize_bitmap = (1ull << 16) | (1ull << 29),
+			.addr_width = 39,
+			.nesting = 0,
+			.formats = 0,
+		},
+	};
+
+	return &classes[iommu_class];
+}
+
+/*
+ * IOASID_GET_INFO of @ioasid into *@info, with room for @nranges permitted
+ * and @nreserved reserved ranges at @ranges and @reserved; 0 or -errno.
+ */
+static inline long ioasid_get_info_ranges(int fd, uint32_t ioasid,
+					  struct ioasid_info *info,
+					  struct ioasid_iova_range *ranges,
+					  uint32_t nranges,
+					  struct ioasid_iova_range *reserved,
+					  uint32_t nreserved)
+{
+	memset(info, 0, sizeof(*info));
+	info->argsz = sizeof(*info);
+	info->ioasid = ioasid;
+	info->num_ranges = nranges;
+	info->num_reserved = nreserved;
+	info->ranges = (uintptr_t)ranges;
+	info->reserved = (uintptr_t)reserved;
+	return ioasid_ioctl(fd, IOASID_GET_INFO, info);
+}
+
+/* IOASID_GET_INFO without the range arrays; 0 or -errno. */
+static inline long ioasid_get_info(int fd, uint32_t ioasid,
+				   struct ioasid_info *info)
+{
+	return ioasid_get_info_ranges(fd, ioasid, info, NULL, 0, NULL, 0);
+}
+
+/* out_flags of @ioasid, or -errno. */
+static inline long ioasid_info_flags(int fd, uint32_t ioasid)
+{
+	struct ioasid_info info;
+	long ret = ioasid_get_info(fd, ioasid, &info);
+
+	return ret < 0 ? ret : (long)info.out_flags;
+}
+
+#define IOASID_DMA_RW	(IOASID_DMA_READ | IOASID_DMA_WRITE)
+
+/* IOASID_MAP_DMA of the user address @vaddr; 0 or -errno. */
+static inline long ioasid_map_va(int fd, uint32_t ioasid, uint64_t vaddr,
+				 uint64_t iova, uint64_t length,
+				 uint32_t flags)
+{
+	struct ioasid_dma_map arg = {
+		.argsz = sizeof(arg),
+		.flags = flags,
+		.ioasid = ioasid,
+		.vaddr = vaddr,
+		.iova = iova,
+		.length = length,
+	};
+
+	return ioasid_ioctl(fd, IOASID_MAP_DMA, &arg);
+}
+
+/* IOASID_MAP_DMA of the memory at @p; 0 or -errno. */
+static inline long ioasid_map(int fd, uint32_t ioasid, const void *p,
+			      uint64_t iova, uint64_t length, uint32_t flags)
+{
+	return ioasid_map_va(fd, ioasid, (uintptr_t)p, iova, length, flags);
+}
+
+/*
+ * IOASID_UNMAP_DMA of [@iova, @iova + @length) with @flags: the number of
+ * bytes unmapped, or -errno.
+ */
+static inline long ioasid_unmap_flags(int fd, uint32_t ioasid, uint32_t flags,
+				      uint64_t iova, uint64_t length)
+{
+	struct ioasid_dma_unmap arg = {
+		.argsz = sizeof(arg),
+		.flags = flags,
+		.ioasid = ioasid,
+		.iova = iova,
+		.length = length,
+		.out_unmapped = 0xbadbadbadull,	/* must be overwritten */
+	};
+	long ret = ioasid_ioctl(fd, IOASID_UNMAP_DMA, &arg);
+
+	return ret < 0 ? ret : (long)arg.out_unmapped;
+}
+
+#define ioasid_unmap(fd, ioasid, iova, length) \
+	ioasid_unmap_flags(fd, ioasid, 0, iova, length)
+#define ioasid_unmap_all(fd, ioasid) \
+	ioasid_unmap_flags(fd, ioasid, IOASID_UNMAP_ALL, 0, 0)
+
+/*
+ * IOASID_TEST_DMA by the test device @dev: the DMA's status
+ * (IOASID_TEST_DMA_*), or -errno.  With a status other than OK, the first
+ * blocked address goes to *@fault_iova when @fault_iova is not NULL.
+ */
+static inline long testif_dma(int dev, uint32_t flags, uint32_t pasid,
+			      uint64_t iova, void *buffer, uint64_t length,
+			      uint64_t *fault_iova)
+{
+	struct ioasid_test_dma arg = {
+		.argsz = sizeof(arg),
+		.flags = flags,
+		.pasid = pasid,
+		.out_status = 0xffffffffu,
+		.iova = iova,
+		.length = length,
+		.buffer = (uintptr_t)buffer,
+		.out_fault_iova = 0xbadbadbadull,
+	};
+	long ret = ioasid_ioctl(dev, IOASID_TEST_DMA, &arg);
+
+	if (ret < 0)
+		return ret;
+	if (fault_iova)
+		*fault_iova = arg.out_fault_iova;
+	return arg.out_status;
+}
+
+#define dma_read(dev, iova, buf, len) \
+	testif_dma(dev, 0, 0, iova, buf, len, NULL)
+#define dma_write(dev, iova, buf, len) \
+	testif_dma(dev, IOASID_TEST_DMA_WRITE, 0, iova, buf, len, NULL)
+#define dma_read_pasid(dev, pasid, iova, buf, len) \
+	testif_dma(dev, IOASID_TEST_DMA_PASID, pasid, iova, buf, len, NULL)
+#define dma_write_pasid(dev, pasid, iova, buf, len) \
+	testif_dma(dev, IOASID_TEST_DMA_WRITE | IOASID_TEST_DMA_PASID, \
+		   pasid, iova, buf, len, NULL)
+
+/* IOASID_TEST_IOTLB of the test device @dev into *@out; 0 or -errno. */
+static inline long testif_iotlb(int dev, struct ioasid_test_iotlb *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->argsz = sizeof(*out);
+	return ioasid_ioctl(dev, IOASID_TEST_IOTLB, out);
+}
+
+/* IOASID_TEST_PINNED: 1 if the page at @p is pinned, 0 if not, or -errno. */
+static inline long testif_pinned(int testif, const void *p)
+{
+	struct ioasid_test_pinned arg = {
+		.argsz = sizeof(arg),
+		.vaddr = (uintptr_t)p,
+		.out_pinned = 0xff,
+	};
+	long ret = ioasid_ioctl(testif, IOASID_TEST_PINNED, &arg);
+
+	return ret < 0 ? ret : (long)arg.out_pinned;
+}
+
+/* IOASID_REGISTER_MEMORY or IOASID_UNREGISTER_MEMORY (@cmd); 0 or -errno. */
+static inline long ioasid_memory(int fd, unsigned long cmd, const void *p,
+				 uint64_t length)
+{
+	struct ioasid_register_memory arg = {
+		.argsz = sizeof(arg),
+		.vaddr = (uintptr_t)p,
+		.length = length,
+	};
+
+	return ioasid_ioctl(fd, cmd, &arg);
+}
+
+#define ioasid_register(fd, p, len) \
+	ioasid_memory(fd, IOASID_REGISTER_MEMORY, p, len)
+#define ioasid_unregister(fd, p, len) \
+	ioasid_memory(fd, IOASID_UNREGISTER_MEMORY, p, len)
+
+/* VmLck of this process in kB, from /proc/self/status, or -1. */
+static inline long ioasid_locked_kb(void)
+{
+	FILE *status = fopen("/proc/self/status", "r");
+	char line[256];
+	long kb = -1;
+
+	if (!status)
+		return -1;
+	while (fgets(line, sizeof(line), status))
+		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
+			break;
+	fclose(status);
+	return kb;
+}
+
+/* Drop CAP_IPC_LOCK from this process's effective set; 0 or -1. */
+static inline int ioasid_drop_ipc_lock(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -1;
+	data[CAP_IPC_LOCK / 32].effective &= ~(1u << (CAP_IPC_LOCK % 32));
+	return syscall(SYS_capset, &hdr, data);
+}
+
+/*
+ * @length bytes of private anonymous memory aligned to @align (a power of
+ * two, at least the page size), every page touched with @fill, and kept
+ * out of transparent huge pages so that pinning one page never pins its
+ * neighbours.  MAP_FAILED on failure; release with munmap(p, length).
+ */
+static inline uint8_t *test_memory(size_t length, size_t align, int fill)
+{
+	size_t total = length + align;
+	uint8_t *raw, *p;
+
+	raw = mmap(NULL, total, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (raw == MAP_FAILED)
+		return MAP_FAILED;
+	p = (uint8_t *)(((uintptr_t)raw + align - 1) & ~(uintptr_t)(align - 1));
+	if (p > raw)
+		munmap(raw, p - raw);
+	if (raw + total > p + length)
+		munmap(p + length, raw + total - (p + length));
+	madvise(p, length, MADV_NOHUGEPAGE);
+	memset(p, fill, length);
+	return p;
 }
 
 #endif /* IOASID_TEST_H */

@@ -241,6 +241,11 @@ def adoc_status(status: str) -> str:
     return f"*{status}*" if status == FAIL else status
 
 
+# A table cell of the PDF cannot span pages: a requirement that many tests
+# check lists this many of them, and the count of the others.
+ADOC_MAX_TESTS = 24
+
+
 def write_adoc(trace: Traceability, out: TextIO,
                with_results: Optional[bool] = None) -> None:
     """The AsciiDoc fragment: a level-1 section with the matrix.
@@ -276,8 +281,12 @@ def write_adoc(trace: Traceability, out: TextIO,
         requirement = row.requirement
         out.write(f"\n| <<{requirement.id}>>\n")
         if row.tests:
-            out.write("| " + " +\n".join(adoc_code(test)
-                                          for test in row.tests) + "\n")
+            shown = [adoc_code(test) for test in row.tests[:ADOC_MAX_TESTS]]
+            hidden = len(row.tests) - len(shown)
+            if hidden:
+                shown.append(f"_and {hidden} more, listed in the "
+                             f"requirement report_")
+            out.write("| " + " +\n".join(shown) + "\n")
         elif requirement.untestable is not None:
             out.write(f"| _untestable:_ {_cell(requirement.untestable)}\n")
         else:

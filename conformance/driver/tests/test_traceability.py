@@ -217,6 +217,22 @@ class AdocTest(unittest.TestCase):
                       "allocations \\| too many\n| N/A\n", text)
         self.assertIn("| <<REQ-LONELY>>\n| _no test_\n", text)
 
+    def test_long_test_lists_are_cut(self):
+        # a PDF table cell cannot span pages: past the limit, a count
+        from ioasid_conform import traceability
+        spec, tests = make_scans(spec2=False)
+        trace = build(spec, tests, [])
+        saved = traceability.ADOC_MAX_TESTS
+        traceability.ADOC_MAX_TESTS = 1
+        try:
+            out = io.StringIO()
+            write_adoc(trace, out)
+        finally:
+            traceability.ADOC_MAX_TESTS = saved
+        self.assertIn("| <<REQ-OPEN>>\n| `+x_test.global.open+` +\n"
+                      "_and 1 more, listed in the requirement report_\n",
+                      out.getvalue())
+
     def test_without_results_only_the_mapping(self):
         text = self.fragment(runs=False)
         self.assertIn('[cols="2,5",options="header"]', text)

@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * End-to-end scenarios: the RFC's flows (section 5 of "/dev/ioasid uAPI
+ * proposal", 2021-05-27) played by a program against the interface, with
+ * the DMA of test devices checking at every step that each device reaches
+ * exactly the memory the flow gives it.  Also two processes that share
+ * nothing.  The devices come from the conformance test interface
+ * (capabilities DEVICE and DMA); without it every test here is skipped.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include "ioasid_test.h"
+
+#define PG	4096L
+
+FIXTURE(scn) {
+	int testif;
+	long locked;
+};
+
+FIXTURE_SETUP(scn)
+{
+	const char *why = NULL;
+
+	self->testif = testif_open(IOASID_TEST_CAP_DEVICE | IOASID_TEST_CAP_DMA,
+				   &why);
+	if (self->testif < 0)
+		SKIP(return, "%s", why);
+	self->locked = ioasid_locked_kb();
+	ASSERT_LE(0, self->locked);
+}
+
+FIXTURE_TEARDOWN(scn)
+{
+	if (self->testif >= 0)
+		close(self->testif);
+}
+
+#define charged_pages() \
+	((ioasid_locked_kb() - self->locked) * 1024 / PG)
+
+/* A DMA read of @len bytes at @iova compares equal to @expect. */
+static bool dma_sees(int dev, uint64_t iova, const void *expect, size_t len)
+{
+	uint8_t data[256];
+
+	if (len > sizeof(data))
+		return false;
+	memset(data, 0, sizeof(data));
+	if (dma_read(dev, iova, data, len) != IOASID_TEST_DMA_OK)
+		return false;
+	return memcmp(data, expect, len) == 0;
+}
+
+/* A one-byte DMA read at @iova is blocked for lack of a translation. */
+static bool dma_blocked(int dev, uint64_t iova)
+{
+	uint8_t byte;
+
+	return dma_read(dev, iova, &byte, 1) == IOASID_TEST_DMA_NO_TRANSLATION;
+}
+
+/*
+ * 5.1: one device, one GPA address space managed by DMA mapping.  Guest
+ * memory ("HVA") is mapped at GPA 0; the device's DMA at a GPA reaches
+ * guest memory at the same offset.  A second device attached to the same
+ * IOASID shares the GPA space.
+ */
+TEST_F(scn, rfc_5_1_a_simple_example)
+{
+	const size_t ram_size = 2 << 20;
+	const char hello[] = "DMA from dev1 at GPA 0x1000";
+	const char guest[] = "written by the guest CPU";
+	struct ioasid_iova_range ranges[4];
+	struct ioasid_info info;
+	int device_fd, device2_fd, ioasid_fd;
+	long gpa_ioasid;
+	uint8_t *ram;
+
+	REQ(REQ-DEV-BIND, REQ-ATTACH, REQ-ATTACH-PGTABLE, REQ-INFO-RANGES,
+	    REQ-MAP, REQ-UNMAP, REQ-UNMAP-BLOCKS, REQ-UNMAP-UNPIN);
+	ram = test_memory(ram_size, PG, 0);
+	ASSERT_NE(MAP_FAILED, ram);
+
+	/* bind the device to an IOASID descriptor */
+	device_fd = testif_create_device(self->testif);
+	ASSERT_LE(0, device_fd);
+	ioasid_fd = ioasid_open();
+	ASSERT_LE(0, ioasid_fd);
+	ASSERT_LE(1, device_bind(device_fd, ioasid_fd));
+
+	/* attach it to a new IOASID */
+	gpa_ioasid = ioasid_alloc_one(ioasid_fd);
+	ASSERT_LE(1, gpa_ioasid);
+	ASSERT_EQ(0, device_attach(device_fd, gpa_ioasid));
+
+	/* GPA 0 .. ram_size - 1 must be a permitted range of the page table */
+	ASSERT_EQ(0, ioasid_get_info_ranges(ioasid_fd, gpa_ioasid, &info,
+					    ranges, 4, NULL, 0));
+	ASSERT_LE(1, info.num_ranges);
+	ASSERT_EQ(0, ranges[0].start);
+	ASSERT_LE(ram_size - 1, ranges[0].last);
+
+	/* set up the GPA mapping */
+	ASSERT_EQ(0, ioasid_map(ioasid_fd, gpa_ioasid, ram, 0, ram_size,
+				IOASID_DMA_RW));
+	EXPECT_EQ((long)(ram_size / PG), charged_pages());
+
+	/* the device writes guest memory, and reads what the guest wrote */
+	ASSERT_EQ(IOASID_TEST_DMA_OK,
+		  dma_write(device_fd, 0x1000, (void *)hello, sizeof(hello)));
+	EXPECT_EQ(0, memcmp(ram + 0x1000, hello, sizeof(hello)));
+	memcpy(ram + ram_size - PG + 0x123, guest, sizeof(guest));
+	EXPECT_TRUE(dma_sees(device_fd, ram_size - PG + 0x123, guest,
+			     sizeof(guest)));
+	EXPECT_TRUE(dma_blocked(device_fd, ram_size));
+
+	/* a second device of the guest shares the GPA address space */
+	device2_fd = testif_create_device(self->testif);
+	ASSERT_LE(0, device2_fd);
+	ASSERT_LE(1, device_bind(device2_fd, ioasid_fd));
+	EXPECT_TRUE(dma_blocked(device2_fd, 0x1000));
+	ASSERT_EQ(0, device_attach(device2_fd, gpa_ioasid));
+	EXPECT_TRUE(dma_sees(device2_fd, 0x1000, hello, sizeof(hello)));
+
+	/* the guest goes away: unmap, and neither device reaches its memory */
+	EXPECT_EQ((long)ram_size, ioasid_unmap_all(ioasid_fd, gpa_ioasid));
+	EXPECT_TRUE(dma_blocked(device_fd, 0x1000));
+	EXPECT_TRUE(dma_blocked(device2_fd, 0x1000));
+	EXPECT_EQ(0, charged_pages());
+	close(device_fd);
+	close(device2_fd);
+	close(ioasid_fd);
+	munmap(ram, ram_size);
+}
+
+/*
+ * 5.2: two devices, a GPA space for both, then a GIOVA space for dev2
+ * with a shadow mapping GIOVA 0x2000 -> GPA 0x1000 -> HVA + 0x1000 that
+ * the program computes itself.  The guest memory is registered first, so
+ * that it is charged once however many mappings use it.
+ */
+TEST_F(scn, rfc_5_2_multiple_ioasids_without_nesting)
+{
+	const size_t ram_size = 1 << 20;
+	const char from_dev2[] = "dev2 through GIOVA 0x2000";
+	int device_fd1, device_fd2, ioasid_fd;
+	long gpa_ioasid, giova_ioasid;
+	uint8_t *ram;
+	unsigned int i;
+
+	REQ(REQ-MEM-REGISTER, REQ-MAP-REGISTERED, REQ-MAP-ACCOUNT,
+	    REQ-DETACH, REQ-DETACH-BLOCKS, REQ-ATTACH-PGTABLE,
+	    REQ-IOASID-NOCMD, REQ-MEM-BUSY, REQ-UNMAP);
+	ram = test_memory(ram_size, PG, 0);
+	ASSERT_NE(MAP_FAILED, ram);
+	for (i = 0; i < ram_size / PG; i++)
+		memset(ram + i * PG, (uint8_t)i, PG);
+
+	device_fd1 = testif_create_device(self->testif);
+	ASSERT_LE(0, device_fd1);
+	device_fd2 = testif_create_device(self->testif);
+	ASSERT_LE(0, device_fd2);
+	ioasid_fd = ioasid_open();
+	ASSERT_LE(0, ioasid_fd);
+	ASSERT_LE(1, device_bind(device_fd1, ioasid_fd));
+	ASSERT_LE(1, device_bind(device_fd2, ioasid_fd));
+
+	/* pre-register the guest memory for accounting */
+	ASSERT_EQ(0, ioasid_register(ioasid_fd, ram, ram_size));
+	EXPECT_EQ((long)(ram_size / PG), charged_pages());
+
+	/* attach dev1 and dev2 to gpa_ioasid, and map the GPA space */
+	gpa_ioasid = ioasid_alloc_one(ioasid_fd);
+	ASSERT_LE(1, gpa_ioasid);
+	ASSERT_EQ(0, device_attach(device_fd1, gpa_ioasid));
+	ASSERT_EQ(0, device_attach(device_fd2, gpa_ioasid));
+	ASSERT_EQ(0, ioasid_map(ioasid_fd, gpa_ioasid, ram, 0, ram_size,
+				IOASID_DMA_RW));
+	EXPECT_EQ((long)(ram_size / PG), charged_pages());
+	EXPECT_TRUE(dma_sees(device_fd2, 0x1000, "\x01\x01\x01\x01", 4));
+
+	/* after boot the guest enables a GIOVA space for dev2 */
+	giova_ioasid = ioasid_alloc_one(ioasid_fd);
+	ASSERT_LE(1, giova_ioasid);
+	ASSERT_EQ(0, device_detach(device_fd2, gpa_ioasid));
+	EXPECT_TRUE(dma_blocked(device_fd2, 0x1000));
+	ASSERT_EQ(0, device_attach(device_fd2, giova_ioasid));
+	/* the shadow mapping: GIOVA 0x2000 -> GPA 0x1000 -> HVA + 0x1000 */
+	ASSERT_EQ(0, ioasid_map(ioasid_fd, giova_ioasid, ram + 0x1000, 0x2000,
+				PG, IOASID_DMA_RW));
+	/* still charged once */
+	EXPECT_EQ((long)(ram_size / PG), charged_pages());
+
+	/* dev2 reaches guest page 1 at GIOVA 0x2000, and nothing else */
+	EXPECT_TRUE(dma_sees(device_fd2, 0x2000, "\x01\x01\x01\x01", 4));
+	EXPECT_TRUE(dma_blocked(device_fd2, 0x1000));
+	EXPECT_TRUE(dma_blocked(device_fd2, 0x3000));
+	EXPECT_TRUE(dma_blocked(device_fd2, 0));
+	ASSERT_EQ(IOASID_TEST_DMA_OK,
+		  dma_write(device_fd2, 0x2000 + 0x10, (void *)from_dev2,
+			    sizeof(from_dev2)));
+	EXPECT_EQ(0, memcmp(ram + 0x1010, from_dev2, sizeof(from_dev2)));
+	/* dev1, in the GPA space, sees the same guest memory at GPA 0x1000 */
+	EXPECT_TRUE(dma_sees(device_fd1, 0x1010, from_dev2, sizeof(from_dev2)));
+	EXPECT_TRUE(dma_sees(device_fd1, 0x2000, "\x02\x02\x02\x02", 4));
+
+	/* guest memory in use by the mappings cannot be unregistered */
+	EXPECT_EQ(-EBUSY, ioasid_unregister(ioasid_fd, ram, ram_size));
+	EXPECT_TRUE(dma_sees(device_fd1, 0x1010, from_dev2, sizeof(from_dev2)));
+
+	/* the guest turns its vIOMMU off: dev2 goes back to the GPA space */
+	ASSERT_EQ(0, device_detach(device_fd2, giova_ioasid));
+	EXPECT_TRUE(dma_blocked(device_fd2, 0x2010));
+	ASSERT_EQ(0, device_attach(device_fd2, gpa_ioasid));
+	EXPECT_TRUE(dma_sees(device_fd2, 0x1010, from_dev2, sizeof(from_dev2)));
+	/* giova_ioasid kept its page table and its mapping, without devices */
+	EXPECT_EQ(PG, ioasid_unmap(ioasid_fd, giova_ioasid, 0x2000, PG));
+	EXPECT_EQ(0, ioasid_free_one(ioasid_fd, giova_ioasid));
+
+	/* teardown */
+	EXPECT_EQ((long)ram_size, ioasid_unmap_all(ioasid_fd, gpa_ioasid));
+	EXPECT_TRUE(dma_blocked(device_fd1, 0x1000));
+	EXPECT_TRUE(dma_blocked(device_fd2, 0x1000));
+	EXPECT_EQ((long)(ram_size / PG), charged_pages());
+	EXPECT_EQ(0, ioasid_unregister(ioasid_fd, ram, ram_size));
+	EXPECT_EQ(0, charged_pages());
+	close(device_fd1);
+	close(device_fd2);
+	close(ioasid_fd);
+	munmap(ram, ram_size);
+}
+
+/*
+ * One side of "two processes that share nothing": open /dev/ioasid and
+ * the test interface, create and attach a device, map private memory
+ * filled with @mine at IOVA 0x10000, then, in step with the other side
+ * (one byte through the pipes at each barrier), DMA and check that only
+ * its own memory is reached.  Runs in a process of its own; returns 0, or
+ * the line of the first check that failed, which it also prints.  Uses no
+ * harness assertion: the child runs it too.
+ */
+#define SIDE_IOVA	0x10000ull
+#define CHECK(cond) do { if (!(cond)) { ret = __LINE__; goto out; } } while (0)
+
+static bool bytes_all(const uint8_t *p, uint8_t v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != v)
+			return false;
+	return true;
+}
+
+static bool barrier(int rd, int wr, uint32_t send, uint32_t *recv)
+{
+	uint32_t got;
+
+	if (write(wr, &send, sizeof(send)) != sizeof(send))
+		return false;
+	if (read(rd, &got, sizeof(got)) != sizeof(got))
+		return false;
+	if (recv)
+		*recv = got;
+	return true;
+}
+
+static int share_nothing_side(uint8_t mine, int rd, int wr,
+			      uint32_t *my_id, uint32_t *their_id)
+{
+	int testif = -1, fd = -1, dev = -1, ret = 0;
+	uint8_t *mem = test_memory(4 * PG, PG, mine);
+	uint8_t data[64], mark = mine ^ 0xff;
+	long id;
+
+	CHECK(mem != MAP_FAILED);
+	testif = open("/dev/ioasid-test", O_RDWR | O_CLOEXEC);
+	CHECK(testif >= 0);
+	fd = ioasid_open();
+	CHECK(fd >= 0);
+	dev = testif_create_device(testif);
+	CHECK(dev >= 0);
+	CHECK(device_bind(dev, fd) >= 1);
+	id = ioasid_alloc_one(fd);
+	CHECK(id >= 1);
+	*my_id = id;
+	CHECK(device_attach(dev, id) == 0);
+	CHECK(ioasid_map(fd, id, mem, SIDE_IOVA, 2 * PG, IOASID_DMA_RW) == 0);
+	CHECK(ioasid_map(fd, id, mem + 2 * PG, SIDE_IOVA + 2 * PG, 2 * PG,
+			 IOASID_DMA_RW) == 0);
+	/* 1: both have mapped; exchange the IOASID numbers */
+	CHECK(barrier(rd, wr, *my_id, their_id));
+	CHECK(dma_read(dev, SIDE_IOVA + PG, data, sizeof(data)) ==
+	      IOASID_TEST_DMA_OK);
+	CHECK(bytes_all(data, mine, sizeof(data)));
+	memset(data, mark, sizeof(data));
+	CHECK(dma_write(dev, SIDE_IOVA, data, sizeof(data)) ==
+	      IOASID_TEST_DMA_OK);
+	/* 2: both have written */
+	CHECK(barrier(rd, wr, 0, NULL));
+	CHECK(bytes_all(mem, mark, sizeof(data)));
+	CHECK(bytes_all(mem + sizeof(data), mine, 4 * PG - sizeof(data)));
+	/* the other side may unmap everything; ours stays */
+	CHECK(ioasid_unmap(fd, id, SIDE_IOVA + 2 * PG, 2 * PG) == 2 * PG);
+	/* 3: both have unmapped half */
+	CHECK(barrier(rd, wr, 0, NULL));
+	CHECK(dma_read(dev, SIDE_IOVA + PG, data, sizeof(data)) ==
+	      IOASID_TEST_DMA_OK);
+	CHECK(bytes_all(data, mine, sizeof(data)));
+	CHECK(dma_read(dev, SIDE_IOVA + 2 * PG, data, 1) ==
+	      IOASID_TEST_DMA_NO_TRANSLATION);
+	CHECK(ioasid_unmap_all(fd, id) == 2 * PG);
+out:
+	if (ret)
+		ksft_print_msg("%s side: check at line %d failed\n",
+			       mine == 0x9a ? "parent" : "child", ret);
+	/* closing the pipe ends tells the other side when this one failed */
+	close(wr);
+	close(rd);
+	if (dev >= 0)
+		close(dev);
+	if (fd >= 0)
+		close(fd);
+	if (testif >= 0)
+		close(testif);
+	return ret;
+}
+
+TEST_F(scn, two_processes_share_nothing)
+{
+	int to_child[2], to_parent[2], status;
+	uint32_t parent_id = 0, child_seen = 0, unused = 0;
+	pid_t child;
+	int ret;
+
+	REQ(REQ-DEV-OPEN, REQ-IOASID-LOCAL, REQ-MAP, REQ-UNMAP);
+	/* a side that fails closes its pipes: the other one must not die */
+	signal(SIGPIPE, SIG_IGN);
+	ASSERT_EQ(0, pipe(to_child));
+	ASSERT_EQ(0, pipe(to_parent));
+	child = fork();
+	ASSERT_LE(0, child);
+	if (child == 0) {
+		uint32_t child_id = 0;
+
+		close(to_child[1]);
+		close(to_parent[0]);
+		_exit(share_nothing_side(0xc1, to_child[0], to_parent[1],
+					 &child_id, &unused) ? 1 : 0);
+	}
+	close(to_child[0]);
+	close(to_parent[1]);
+	ret = share_nothing_side(0x9a, to_parent[0], to_child[1], &parent_id,
+				 &child_seen);
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_EQ(0, ret) TH_LOG("parent failed at line %d", ret);
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	/* fresh descriptors: the same numbers name different address spaces */
+	if (parent_id != child_seen)
+		TH_LOG("the two descriptors used different numbers (%u, %u)",
+		       parent_id, child_seen);
+}
+
+TEST_HARNESS_MAIN
