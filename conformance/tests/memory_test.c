@@ -15,38 +15,6 @@
 
 #define NPAGES	64
 
-/* VmLck of this process in kB, or -1. */
-static long vm_locked_kb(void)
-{
-	FILE *status = fopen("/proc/self/status", "r");
-	char line[256];
-	long kb = -1;
-
-	if (!status)
-		return -1;
-	while (fgets(line, sizeof(line), status))
-		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
-			break;
-	fclose(status);
-	return kb;
-}
-
-static long mem_ioctl(int fd, unsigned long cmd, uint64_t vaddr,
-		      uint64_t length)
-{
-	struct ioasid_register_memory arg = {
-		.argsz = sizeof(arg),
-		.vaddr = vaddr,
-		.length = length,
-	};
-
-	return ioasid_ioctl(fd, cmd, &arg);
-}
-
-#define mem_register(fd, va, len) \
-	mem_ioctl(fd, IOASID_REGISTER_MEMORY, (uintptr_t)(va), len)
-#define mem_unregister(fd, va, len) \
-	mem_ioctl(fd, IOASID_UNREGISTER_MEMORY, (uintptr_t)(va), len)
 
 FIXTURE(mem) {
 	int fd;
@@ -64,7 +32,7 @@ FIXTURE_SETUP(mem)
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, self->buf);
 	memset(self->buf, 0x5a, NPAGES * self->page);
-	self->locked = vm_locked_kb();
+	self->locked = ioasid_locked_kb();
 	ASSERT_LE(0, self->locked);
 }
 
@@ -76,19 +44,19 @@ FIXTURE_TEARDOWN(mem)
 
 /* The charge this test added, in pages. */
 #define charged_pages() \
-	((vm_locked_kb() - self->locked) * 1024 / self->page)
+	((ioasid_locked_kb() - self->locked) * 1024 / self->page)
 
 TEST_F(mem, register_pins_and_charges_unregister_undoes)
 {
 	REQ(REQ-MEM-REGISTER, REQ-MEM-UNREGISTER);
-	ASSERT_EQ(0, mem_register(self->fd, self->buf, 16 * self->page));
+	ASSERT_EQ(0, ioasid_register(self->fd, self->buf, 16 * self->page));
 	ASSERT_EQ(16, charged_pages());
-	ASSERT_EQ(0, mem_register(self->fd, self->buf + 16 * self->page,
+	ASSERT_EQ(0, ioasid_register(self->fd, self->buf + 16 * self->page,
 				  self->page));
 	ASSERT_EQ(17, charged_pages());
-	ASSERT_EQ(0, mem_unregister(self->fd, self->buf, 16 * self->page));
+	ASSERT_EQ(0, ioasid_unregister(self->fd, self->buf, 16 * self->page));
 	ASSERT_EQ(1, charged_pages());
-	ASSERT_EQ(0, mem_unregister(self->fd, self->buf + 16 * self->page,
+	ASSERT_EQ(0, ioasid_unregister(self->fd, self->buf + 16 * self->page,
 				    self->page));
 	ASSERT_EQ(0, charged_pages());
 }
@@ -99,20 +67,22 @@ TEST_F(mem, invalid_ranges)
 
 	REQ(REQ-MEM-RANGE, REQ-ARG-NOCHANGE);
 	/* misaligned, empty, outside the user address space, overflowing */
-	EXPECT_EQ(-EINVAL, mem_register(self->fd, self->buf + 1, self->page));
-	EXPECT_EQ(-EINVAL, mem_register(self->fd, self->buf, self->page - 1));
-	EXPECT_EQ(-EINVAL, mem_register(self->fd, self->buf, self->page + 8));
-	EXPECT_EQ(-EINVAL, mem_register(self->fd, self->buf, 0));
-	EXPECT_EQ(-EINVAL, mem_ioctl(self->fd, IOASID_REGISTER_MEMORY,
-				     0xffff800000000000ull, self->page));
-	EXPECT_EQ(-EINVAL, mem_ioctl(self->fd, IOASID_REGISTER_MEMORY,
-				     -(uint64_t)self->page, 2 * self->page));
+	EXPECT_EQ(-EINVAL, ioasid_register(self->fd, self->buf + 1, self->page));
+	EXPECT_EQ(-EINVAL, ioasid_register(self->fd, self->buf, self->page - 1));
+	EXPECT_EQ(-EINVAL, ioasid_register(self->fd, self->buf, self->page + 8));
+	EXPECT_EQ(-EINVAL, ioasid_register(self->fd, self->buf, 0));
+	EXPECT_EQ(-EINVAL, ioasid_memory(self->fd, IOASID_REGISTER_MEMORY,
+					 (void *)0xffff800000000000ul,
+					 self->page));
+	EXPECT_EQ(-EINVAL, ioasid_memory(self->fd, IOASID_REGISTER_MEMORY,
+					 (void *)-(uintptr_t)self->page,
+					 2 * self->page));
 
 	/* a read-only mapping */
 	ro = mmap(NULL, self->page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
 		  -1, 0);
 	ASSERT_NE(MAP_FAILED, ro);
-	EXPECT_EQ(-EFAULT, mem_register(self->fd, ro, self->page));
+	EXPECT_EQ(-EFAULT, ioasid_register(self->fd, ro, self->page));
 	munmap(ro, self->page);
 
 	/* a range whose second half is not mapped */
@@ -121,12 +91,12 @@ TEST_F(mem, invalid_ranges)
 	ASSERT_NE(MAP_FAILED, hole);
 	memset(hole, 1, 4 * self->page);
 	ASSERT_EQ(0, munmap(hole + 4 * self->page, 4 * self->page));
-	EXPECT_EQ(-EFAULT, mem_register(self->fd, hole, 8 * self->page));
+	EXPECT_EQ(-EFAULT, ioasid_register(self->fd, hole, 8 * self->page));
 	/* nothing stayed charged or registered */
 	EXPECT_EQ(0, charged_pages());
-	EXPECT_EQ(-ENOENT, mem_unregister(self->fd, hole, 4 * self->page));
-	EXPECT_EQ(0, mem_register(self->fd, hole, 4 * self->page));
-	EXPECT_EQ(0, mem_unregister(self->fd, hole, 4 * self->page));
+	EXPECT_EQ(-ENOENT, ioasid_unregister(self->fd, hole, 4 * self->page));
+	EXPECT_EQ(0, ioasid_register(self->fd, hole, 4 * self->page));
+	EXPECT_EQ(0, ioasid_unregister(self->fd, hole, 4 * self->page));
 	munmap(hole, 4 * self->page);
 }
 
@@ -135,24 +105,24 @@ TEST_F(mem, overlapping_ranges)
 	uint8_t *mid = self->buf + 16 * self->page;
 
 	REQ(REQ-MEM-OVERLAP, REQ-ARG-NOCHANGE);
-	ASSERT_EQ(0, mem_register(self->fd, mid, 8 * self->page));
-	EXPECT_EQ(-EEXIST, mem_register(self->fd, mid, 8 * self->page));
-	EXPECT_EQ(-EEXIST, mem_register(self->fd, mid + 4 * self->page,
+	ASSERT_EQ(0, ioasid_register(self->fd, mid, 8 * self->page));
+	EXPECT_EQ(-EEXIST, ioasid_register(self->fd, mid, 8 * self->page));
+	EXPECT_EQ(-EEXIST, ioasid_register(self->fd, mid + 4 * self->page,
 					8 * self->page));
-	EXPECT_EQ(-EEXIST, mem_register(self->fd, mid - 4 * self->page,
+	EXPECT_EQ(-EEXIST, ioasid_register(self->fd, mid - 4 * self->page,
 					8 * self->page));
-	EXPECT_EQ(-EEXIST, mem_register(self->fd, mid + 7 * self->page,
+	EXPECT_EQ(-EEXIST, ioasid_register(self->fd, mid + 7 * self->page,
 					self->page));
-	EXPECT_EQ(-EEXIST, mem_register(self->fd, mid - 8 * self->page,
+	EXPECT_EQ(-EEXIST, ioasid_register(self->fd, mid - 8 * self->page,
 					24 * self->page));
 	EXPECT_EQ(8, charged_pages());
 	/* adjacent on both sides is fine */
-	EXPECT_EQ(0, mem_register(self->fd, mid - self->page, self->page));
-	EXPECT_EQ(0, mem_register(self->fd, mid + 8 * self->page, self->page));
+	EXPECT_EQ(0, ioasid_register(self->fd, mid - self->page, self->page));
+	EXPECT_EQ(0, ioasid_register(self->fd, mid + 8 * self->page, self->page));
 	EXPECT_EQ(10, charged_pages());
-	EXPECT_EQ(0, mem_unregister(self->fd, mid, 8 * self->page));
-	EXPECT_EQ(0, mem_unregister(self->fd, mid - self->page, self->page));
-	EXPECT_EQ(0, mem_unregister(self->fd, mid + 8 * self->page,
+	EXPECT_EQ(0, ioasid_unregister(self->fd, mid, 8 * self->page));
+	EXPECT_EQ(0, ioasid_unregister(self->fd, mid - self->page, self->page));
+	EXPECT_EQ(0, ioasid_unregister(self->fd, mid + 8 * self->page,
 				    self->page));
 	EXPECT_EQ(0, charged_pages());
 }
@@ -163,33 +133,19 @@ TEST_F(mem, unregister_needs_the_exact_range)
 	long p = self->page;
 
 	REQ(REQ-MEM-UNREGISTER, REQ-ARG-NOCHANGE);
-	ASSERT_EQ(0, mem_register(self->fd, b + 8 * p, 8 * p));
-	EXPECT_EQ(-ENOENT, mem_unregister(self->fd, b + 8 * p, 4 * p));
-	EXPECT_EQ(-ENOENT, mem_unregister(self->fd, b + 12 * p, 4 * p));
-	EXPECT_EQ(-ENOENT, mem_unregister(self->fd, b, 16 * p));
-	EXPECT_EQ(-ENOENT, mem_unregister(self->fd, b + 8 * p, 16 * p));
-	EXPECT_EQ(-ENOENT, mem_unregister(self->fd, b + 8 * p, 0));
-	EXPECT_EQ(-ENOENT, mem_unregister(self->fd, b + 9 * p, 8 * p));
-	EXPECT_EQ(-ENOENT, mem_ioctl(self->fd, IOASID_UNREGISTER_MEMORY,
-				     -(uint64_t)p, 2 * p));
+	ASSERT_EQ(0, ioasid_register(self->fd, b + 8 * p, 8 * p));
+	EXPECT_EQ(-ENOENT, ioasid_unregister(self->fd, b + 8 * p, 4 * p));
+	EXPECT_EQ(-ENOENT, ioasid_unregister(self->fd, b + 12 * p, 4 * p));
+	EXPECT_EQ(-ENOENT, ioasid_unregister(self->fd, b, 16 * p));
+	EXPECT_EQ(-ENOENT, ioasid_unregister(self->fd, b + 8 * p, 16 * p));
+	EXPECT_EQ(-ENOENT, ioasid_unregister(self->fd, b + 8 * p, 0));
+	EXPECT_EQ(-ENOENT, ioasid_unregister(self->fd, b + 9 * p, 8 * p));
+	EXPECT_EQ(-ENOENT, ioasid_memory(self->fd, IOASID_UNREGISTER_MEMORY,
+					 (void *)-(uintptr_t)p, 2 * p));
 	EXPECT_EQ(8, charged_pages());
-	ASSERT_EQ(0, mem_unregister(self->fd, b + 8 * p, 8 * p));
-	EXPECT_EQ(-ENOENT, mem_unregister(self->fd, b + 8 * p, 8 * p));
+	ASSERT_EQ(0, ioasid_unregister(self->fd, b + 8 * p, 8 * p));
+	EXPECT_EQ(-ENOENT, ioasid_unregister(self->fd, b + 8 * p, 8 * p));
 	EXPECT_EQ(0, charged_pages());
-}
-
-/* Drop CAP_IPC_LOCK from this process (the harness forks per test). */
-static int drop_ipc_lock(void)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[2];
-
-	if (syscall(SYS_capget, &hdr, data))
-		return -1;
-	data[CAP_IPC_LOCK / 32].effective &= ~(1u << (CAP_IPC_LOCK % 32));
-	return syscall(SYS_capset, &hdr, data);
 }
 
 TEST_F(mem, locked_memory_limit)
@@ -197,19 +153,19 @@ TEST_F(mem, locked_memory_limit)
 	struct rlimit limit;
 
 	REQ(REQ-MEM-LIMIT, REQ-ARG-NOCHANGE);
-	ASSERT_EQ(0, drop_ipc_lock());
+	ASSERT_EQ(0, ioasid_drop_ipc_lock());
 	limit.rlim_cur = limit.rlim_max = self->locked * 1024 + 16 * self->page;
 	ASSERT_EQ(0, setrlimit(RLIMIT_MEMLOCK, &limit));
-	EXPECT_EQ(-ENOMEM, mem_register(self->fd, self->buf, 32 * self->page));
+	EXPECT_EQ(-ENOMEM, ioasid_register(self->fd, self->buf, 32 * self->page));
 	EXPECT_EQ(0, charged_pages());
-	EXPECT_EQ(-ENOENT, mem_unregister(self->fd, self->buf,
+	EXPECT_EQ(-ENOENT, ioasid_unregister(self->fd, self->buf,
 					  32 * self->page));
-	EXPECT_EQ(0, mem_register(self->fd, self->buf, 16 * self->page));
+	EXPECT_EQ(0, ioasid_register(self->fd, self->buf, 16 * self->page));
 	EXPECT_EQ(16, charged_pages());
 	/* the limit is full now */
-	EXPECT_EQ(-ENOMEM, mem_register(self->fd, self->buf + 16 * self->page,
+	EXPECT_EQ(-ENOMEM, ioasid_register(self->fd, self->buf + 16 * self->page,
 					self->page));
-	EXPECT_EQ(0, mem_unregister(self->fd, self->buf, 16 * self->page));
+	EXPECT_EQ(0, ioasid_unregister(self->fd, self->buf, 16 * self->page));
 	EXPECT_EQ(0, charged_pages());
 }
 
@@ -219,15 +175,15 @@ TEST_F(mem, each_descriptor_charges_its_registrations)
 
 	REQ(REQ-MEM-ACCOUNT);
 	ASSERT_LE(0, other);
-	ASSERT_EQ(0, mem_register(self->fd, self->buf, 8 * self->page));
-	ASSERT_EQ(0, mem_register(other, self->buf, 8 * self->page));
+	ASSERT_EQ(0, ioasid_register(self->fd, self->buf, 8 * self->page));
+	ASSERT_EQ(0, ioasid_register(other, self->buf, 8 * self->page));
 	EXPECT_EQ(16, charged_pages());
 	/* the other descriptor's registration is its own */
-	ASSERT_EQ(0, mem_unregister(other, self->buf, 8 * self->page));
-	EXPECT_EQ(-ENOENT, mem_unregister(other, self->buf, 8 * self->page));
+	ASSERT_EQ(0, ioasid_unregister(other, self->buf, 8 * self->page));
+	EXPECT_EQ(-ENOENT, ioasid_unregister(other, self->buf, 8 * self->page));
 	EXPECT_EQ(8, charged_pages());
 	close(other);
-	ASSERT_EQ(0, mem_unregister(self->fd, self->buf, 8 * self->page));
+	ASSERT_EQ(0, ioasid_unregister(self->fd, self->buf, 8 * self->page));
 }
 
 TEST_F(mem, close_undoes_every_registration)
@@ -236,7 +192,7 @@ TEST_F(mem, close_undoes_every_registration)
 
 	REQ(REQ-MEM-CLOSE);
 	for (i = 0; i < 8; i++) {
-		ASSERT_EQ(0, mem_register(self->fd, self->buf + 2 * i * self->page,
+		ASSERT_EQ(0, ioasid_register(self->fd, self->buf + 2 * i * self->page,
 					  self->page));
 	}
 	EXPECT_EQ(8, charged_pages());
@@ -261,7 +217,7 @@ TEST_F(mem, register_bad_arguments)
 	check_bad_args(_metadata, self->fd, IOASID_UNREGISTER_MEMORY, &valid,
 		       sizeof(valid), 0, NO_RESERVED);
 	EXPECT_EQ(0, charged_pages());
-	EXPECT_EQ(-ENOENT, mem_unregister(self->fd, self->buf, self->page));
+	EXPECT_EQ(-ENOENT, ioasid_unregister(self->fd, self->buf, self->page));
 }
 
 TEST_HARNESS_MAIN
