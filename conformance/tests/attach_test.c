@@ -96,14 +96,23 @@ TEST_F(att, a_route_is_attached_once)
 
 TEST_F(att, pasid_needs_support_and_range)
 {
-	REQ(REQ-ATTACH-PASID, REQ-ARG-NOCHANGE);
-	EXPECT_EQ(-EOPNOTSUPP, device_attach_pasid(self->plain, self->a, 1));
+	REQ(REQ-ATTACH-PASID-WIDTH, REQ-ARG-NOCHANGE);
+	/* a device without PASID support has a width of 0 */
+	EXPECT_EQ(-EINVAL, device_attach_pasid(self->plain, self->a, 1));
+	EXPECT_EQ(-EINVAL, device_attach_pasid(self->plain, self->a, 0));
+	EXPECT_EQ(-EINVAL, device_detach_pasid(self->plain, self->a, 0));
 	EXPECT_EQ(-EINVAL, device_attach_pasid(self->dev, self->a, 256));
 	EXPECT_EQ(-EINVAL, device_attach_pasid(self->dev, self->a, 0xfffff));
 	EXPECT_EQ(-EINVAL, device_route(self->dev, IOASID_DEVICE_ATTACH,
 					self->a, 0, 3));
 	EXPECT_EQ(0, device_attach_pasid(self->dev, self->a, 255));
 	EXPECT_EQ(0, device_detach_pasid(self->dev, self->a, 255));
+	/* PASID 0 is a route of its own, apart from the default route */
+	EXPECT_EQ(0, device_attach_pasid(self->dev, self->a, 0));
+	EXPECT_EQ(0, device_attach(self->dev, self->b));
+	EXPECT_EQ(-ENOENT, device_detach(self->dev, self->a));
+	EXPECT_EQ(0, device_detach_pasid(self->dev, self->a, 0));
+	EXPECT_EQ(0, device_detach(self->dev, self->b));
 	/* nothing was attached by the failures */
 	EXPECT_EQ(0, ioasid_free_one(self->fd, self->a));
 }

@@ -126,20 +126,33 @@ TEST_F(devs, unbind_then_rebind_anywhere)
 
 TEST_F(devs, labels_are_not_reused_soon)
 {
-	long seen[64];
-	unsigned int i, j;
+	int fresh = ioasid_open();
+	long label, last;
+	unsigned int i;
 
-	REQ(REQ-DEV-LABEL-REUSE);
-	for (i = 0; i < 64; i++) {
-		long label = device_bind(self->dev[i % NDEV], self->fd);
+	REQ(REQ-DEV-LABEL-NEXT);
+	ASSERT_LE(0, fresh);
+	/* a new descriptor's first label is 1 */
+	EXPECT_EQ(1, device_bind(self->dev[0], fresh));
+	ASSERT_EQ(0, device_unbind(self->dev[0]));
+	EXPECT_EQ(2, device_bind(self->dev[0], fresh));
+	ASSERT_EQ(0, device_unbind(self->dev[0]));
+	close(fresh);
+	/* each label is the one after the last, unbound ones skipped */
+	last = device_bind(self->dev[0], self->fd);
+	ASSERT_LE(1, last);
+	for (i = 1; i < 64; i++) {
+		label = device_bind(self->dev[i % NDEV], self->fd);
+		ASSERT_EQ(last + 1, label)
+			TH_LOG("binding %u", i);
+		last = label;
+		if (i % NDEV == NDEV - 1) {
+			unsigned int k;
 
-		ASSERT_LE(1, label);
-		for (j = 0; j < i; j++) {
-			ASSERT_NE(seen[j], label)
-				TH_LOG("label %ld came back", label);
+			for (k = 0; k < NDEV; k++) {
+				ASSERT_EQ(0, device_unbind(self->dev[k]));
+			}
 		}
-		seen[i] = label;
-		ASSERT_EQ(0, device_unbind(self->dev[i % NDEV]));
 	}
 }
 

@@ -29,7 +29,7 @@ FIXTURE(dma) {
 	int dev;	/* class A, PASID width 8, bound; RID attached to a */
 	long a;
 	uint8_t *buf;	/* NPG pages; page i filled with PAT(i) */
-	long locked;	/* VmLck before the test, kB */
+	long locked;	/* VmPin before the test, kB */
 };
 
 #define PAT(i)	((uint8_t)(0x10 + (i)))
@@ -58,7 +58,7 @@ FIXTURE_SETUP(dma)
 	ASSERT_NE(MAP_FAILED, self->buf);
 	for (i = 0; i < NPG; i++)
 		memset(self->buf + i * PG, PAT(i), PG);
-	self->locked = ioasid_locked_kb();
+	self->locked = ioasid_pinned_kb();
 	ASSERT_LE(0, self->locked);
 }
 
@@ -76,7 +76,7 @@ FIXTURE_TEARDOWN(dma)
 
 /* Pages charged to this process's locked memory since the setup. */
 #define charged_pages() \
-	((ioasid_locked_kb() - self->locked) * 1024 / (long)PG)
+	((ioasid_pinned_kb() - self->locked) * 1024 / (long)PG)
 
 #define NEED_CAPS(need, what) do {					\
 	if ((self->caps & (need)) != (need))				\
@@ -812,7 +812,7 @@ TEST_F(dma, each_mapping_pins_and_charges)
 {
 	long b = ioasid_alloc_one(self->fd);
 
-	REQ(REQ-MAP-ACCOUNT, REQ-UNMAP-UNPIN);
+	REQ(REQ-MAP-UNREGISTERED, REQ-UNMAP-UNPIN);
 	ASSERT_LE(1, b);
 	ASSERT_EQ(0, device_attach_pasid(self->dev, b, 1));
 	ASSERT_EQ(0, ioasid_map(self->fd, self->a, self->buf, IOVA, 4 * PG,
@@ -851,7 +851,7 @@ TEST_F(dma, pages_stay_pinned_until_the_last_mapping_goes)
 	long b = ioasid_alloc_one(self->fd);
 	unsigned int i;
 
-	REQ(REQ-UNMAP-UNPIN, REQ-MAP-ACCOUNT, REQ-TESTIF-PINNED);
+	REQ(REQ-UNMAP-UNPIN, REQ-MAP-UNREGISTERED, REQ-TESTIF-PINNED);
 	NEED_CAPS(IOASID_TEST_CAP_PINNED, "PINNED");
 	ASSERT_LE(1, b);
 	ASSERT_EQ(0, device_attach_pasid(self->dev, b, 1));
@@ -898,7 +898,7 @@ TEST_F(dma, pinned_reports_the_state_of_a_page)
 {
 	uint8_t *gone;
 
-	REQ(REQ-TESTIF-PINNED, REQ-MEM-REGISTER, REQ-MEM-UNREGISTER);
+	REQ(REQ-TESTIF-PINNED, REQ-MEM-PIN, REQ-MEM-UNREGISTER-MM);
 	NEED_CAPS(IOASID_TEST_CAP_PINNED, "PINNED");
 	EXPECT_EQ(0, testif_pinned(self->testif, self->buf));
 	EXPECT_EQ(0, testif_pinned(self->testif, self->buf + NPG * PG - 1));
@@ -921,7 +921,7 @@ TEST_F(dma, mappings_respect_the_locked_memory_limit)
 	struct rlimit limit;
 	long b = ioasid_alloc_one(self->fd);
 
-	REQ(REQ-MAP-ACCOUNT, REQ-ARG-NOCHANGE);
+	REQ(REQ-MAP-UNREGISTERED, REQ-ARG-NOCHANGE);
 	ASSERT_LE(1, b);
 	ASSERT_EQ(0, device_attach_pasid(self->dev, b, 1));
 	ASSERT_EQ(0, ioasid_drop_ipc_lock());
@@ -956,7 +956,7 @@ TEST_F(dma, registered_memory_is_charged_once)
 	struct rlimit limit;
 	long b = ioasid_alloc_one(self->fd);
 
-	REQ(REQ-MAP-REGISTERED, REQ-MAP-ACCOUNT, REQ-MEM-REGISTER);
+	REQ(REQ-MAP-REGISTERED-USE, REQ-MAP-UNREGISTERED, REQ-MEM-PIN);
 	ASSERT_LE(1, b);
 	ASSERT_EQ(0, device_attach_pasid(self->dev, b, 1));
 	ASSERT_EQ(0, ioasid_drop_ipc_lock());
@@ -985,28 +985,42 @@ TEST_F(dma, map_outside_the_registered_memory)
 {
 	uint8_t *b = self->buf;
 
-	REQ(REQ-MAP-REGISTERED, REQ-ARG-NOCHANGE);
+	REQ(REQ-MAP-UNREGISTERED, REQ-MAP-REGISTERED-USE, REQ-UNMAP-UNPIN);
 	/* two adjacent registrations: pages 0..3 and 4..7 */
 	ASSERT_EQ(0, ioasid_register(self->fd, b, 4 * PG));
 	ASSERT_EQ(0, ioasid_register(self->fd, b + 4 * PG, 4 * PG));
 	EXPECT_EQ(8, charged_pages());
-	EXPECT_EQ(-EACCES, ioasid_map(self->fd, self->a, b + 8 * PG, IOVA, PG,
-				      IOASID_DMA_RW));
-	EXPECT_EQ(-EACCES, ioasid_map(self->fd, self->a, b + 6 * PG, IOVA,
-				      4 * PG, IOASID_DMA_RW));
-	/* inside registered memory, but not inside one registration */
-	EXPECT_EQ(-EACCES, ioasid_map(self->fd, self->a, b + 2 * PG, IOVA,
-				      4 * PG, IOASID_DMA_RW));
-	EXPECT_EQ(8, charged_pages());
-	EXPECT_EQ(BLOCKED, dma_peek(self->dev, IOVA));
-	EXPECT_EQ(0, ioasid_unmap_all(self->fd, self->a));
-	ASSERT_EQ(0, ioasid_map(self->fd, self->a, b, IOVA, 4 * PG,
+	/* outside every registration: pinned and charged for the mapping */
+	ASSERT_EQ(0, ioasid_map(self->fd, self->a, b + 8 * PG, IOVA, PG,
 				IOASID_DMA_RW));
-	ASSERT_EQ(0, ioasid_map(self->fd, self->a, b + 4 * PG, IOVA + 4 * PG,
+	EXPECT_EQ(9, charged_pages());
+	/* partly registered: the whole range is charged */
+	ASSERT_EQ(0, ioasid_map(self->fd, self->a, b + 6 * PG, IOVA + PG,
 				4 * PG, IOASID_DMA_RW));
-	EXPECT_EQ(PAT(5), dma_peek(self->dev, IOVA + 5 * PG));
+	EXPECT_EQ(13, charged_pages());
+	/* inside registered memory, but not inside one registration */
+	ASSERT_EQ(0, ioasid_map(self->fd, self->a, b + 2 * PG, IOVA + 5 * PG,
+				4 * PG, IOASID_DMA_RW));
+	EXPECT_EQ(17, charged_pages());
+	/* inside one registration: nothing more */
+	ASSERT_EQ(0, ioasid_map(self->fd, self->a, b + 4 * PG, IOVA + 9 * PG,
+				4 * PG, IOASID_DMA_RW));
+	EXPECT_EQ(17, charged_pages());
+	EXPECT_EQ(PAT(8), dma_peek(self->dev, IOVA));
+	EXPECT_EQ(PAT(9), dma_peek(self->dev, IOVA + 4 * PG));
+	EXPECT_EQ(PAT(5), dma_peek(self->dev, IOVA + 8 * PG));
+	EXPECT_EQ(PAT(7), dma_peek(self->dev, IOVA + 12 * PG));
+	/* each mapping gives back what it took */
+	EXPECT_EQ(4 * PG, ioasid_unmap(self->fd, self->a, IOVA + PG, 4 * PG));
+	EXPECT_EQ(13, charged_pages());
+	EXPECT_EQ(4 * PG, ioasid_unmap(self->fd, self->a, IOVA + 9 * PG,
+				       4 * PG));
+	EXPECT_EQ(13, charged_pages());
+	EXPECT_EQ(5 * PG, ioasid_unmap_all(self->fd, self->a));
 	EXPECT_EQ(8, charged_pages());
-	EXPECT_EQ(8 * PG, ioasid_unmap_all(self->fd, self->a));
+	ASSERT_EQ(0, ioasid_unregister(self->fd, b, 4 * PG));
+	ASSERT_EQ(0, ioasid_unregister(self->fd, b + 4 * PG, 4 * PG));
+	EXPECT_EQ(0, charged_pages());
 }
 
 TEST_F(dma, memory_in_use_by_a_mapping_cannot_be_unregistered)
@@ -1240,13 +1254,22 @@ TEST_F(dma, iotlb_and_pinned_bad_arguments)
 	NEED_CAPS(IOASID_TEST_CAP_IOTLB | IOASID_TEST_CAP_PINNED,
 		  "IOTLB and PINNED");
 	ASSERT_EQ(32, sizeof(iotlb));
-	ASSERT_EQ(24, sizeof(pinned));
+	ASSERT_EQ(32, sizeof(pinned));
 	check_bad_args(_metadata, self->dev, IOASID_TEST_IOTLB, &iotlb,
 		       sizeof(iotlb), 0,
 		       offsetof(struct ioasid_test_iotlb, __reserved));
-	check_bad_args(_metadata, self->testif, IOASID_TEST_PINNED, &pinned,
-		       sizeof(pinned), 0,
-		       offsetof(struct ioasid_test_pinned, __reserved));
+	check_bad_args_min(_metadata, self->testif, IOASID_TEST_PINNED, &pinned,
+			   sizeof(pinned), 24, 0,
+			   offsetof(struct ioasid_test_pinned, __reserved));
+	pinned.__reserved2 = 1;
+	EXPECT_EQ(-EINVAL, ioasid_ioctl(self->testif, IOASID_TEST_PINNED,
+					&pinned));
+	/* the first version's 24 bytes still work */
+	pinned.__reserved2 = 0;
+	pinned.argsz = 24;
+	pinned.out_dirty = 0x5a;
+	EXPECT_EQ(0, ioasid_ioctl(self->testif, IOASID_TEST_PINNED, &pinned));
+	EXPECT_EQ(0x5a, pinned.out_dirty);
 	EXPECT_EQ(0, testif_iotlb(self->dev, &iotlb));
 	EXPECT_EQ(0, testif_pinned(self->testif, self->buf));
 }

@@ -125,7 +125,7 @@ static long mem_cmd(int fd, unsigned long cmd, void *vaddr, size_t length)
 }
 
 /* IOASID_REGISTER_MEMORY and IOASID_UNREGISTER_MEMORY. */
-FAIL_NTH_TEST(register_memory, "REQ-MEM-REGISTER, REQ-MEM-UNREGISTER, REQ-ERR-RESOURCE")
+FAIL_NTH_TEST(register_memory, "REQ-MEM-PIN, REQ-MEM-UNREGISTER-MM, REQ-ERR-RESOURCE")
 {
 	size_t length;
 	uint8_t *buf = sweep_memory(&length);
@@ -274,7 +274,7 @@ static int sweep_testif(uint64_t need)
 }
 
 /*
- * The locked memory of this process (VmLck, kB) must be what it was at the
+ * The locked memory of this process (VmPin, kB) must be what it was at the
  * first run of the sweep: a run that failed must not have left a page
  * charged.  Read with plain system calls, which may take the injected
  * failure themselves; then the scenario reports that failure.  Returns 0,
@@ -300,8 +300,8 @@ static long sweep_locked_unchanged(void)
 	}
 	close(fd);
 	status[got] = '\0';
-	line = strstr(status, "\nVmLck:");
-	if (!line || sscanf(line, "\nVmLck: %ld kB", &kb) != 1)
+	line = strstr(status, "\nVmPin:");
+	if (!line || sscanf(line, "\nVmPin: %ld kB", &kb) != 1)
 		return -EFAULT;	/* a short read: a failed user copy */
 	if (baseline < 0)
 		baseline = kb;
@@ -468,7 +468,7 @@ out:
  * last mapping.  A map that failed must have made nothing, and no run may
  * leave anything charged.
  */
-FAIL_NTH_TEST(map_unmap, "REQ-MAP, REQ-MAP-ACCOUNT, REQ-UNMAP, REQ-UNMAP-UNPIN, REQ-ERR-RESOURCE")
+FAIL_NTH_TEST(map_unmap, "REQ-MAP, REQ-MAP-UNREGISTERED, REQ-UNMAP, REQ-UNMAP-UNPIN, REQ-ERR-RESOURCE")
 {
 	size_t length;
 	uint8_t *buf = sweep_memory(&length);
@@ -525,7 +525,7 @@ out:
  * The same with the memory registered first: the mappings pin and charge
  * nothing more, the registration cannot go while a mapping uses it.
  */
-FAIL_NTH_TEST(map_unmap_registered, "REQ-MAP-REGISTERED, REQ-MEM-BUSY, REQ-UNMAP, REQ-MEM-UNREGISTER, REQ-ERR-RESOURCE")
+FAIL_NTH_TEST(map_unmap_registered, "REQ-MAP-REGISTERED-USE, REQ-MEM-BUSY, REQ-UNMAP, REQ-MEM-UNREGISTER-MM, REQ-ERR-RESOURCE")
 {
 	size_t length;
 	uint8_t *buf = sweep_memory(&length);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Conformance tests for the rules that decide which devices may share an
- * IOASID: IOMMU groups (an IOASID with part of a group attached refuses to
- * manage its page table) and the compatibility of the IOMMU behind a
+ * IOASID: IOMMU groups (an IOASID with part of a group attached refuses new
+ * mappings, but still removes them) and the compatibility of the IOMMU behind a
  * device with the one that made the IOASID's page table.  Also the
  * properties a test device is created with.  The devices come from the
  * conformance test interface; without it every test here is skipped.
@@ -39,7 +39,7 @@ FIXTURE_SETUP(grp)
 	ASSERT_LE(1, self->b);
 	self->buf = test_memory(8 * PG, PG, 0x42);
 	ASSERT_NE(MAP_FAILED, self->buf);
-	self->locked = ioasid_locked_kb();
+	self->locked = ioasid_pinned_kb();
 	ASSERT_LE(0, self->locked);
 }
 
@@ -54,7 +54,7 @@ FIXTURE_TEARDOWN(grp)
 }
 
 #define charged_pages() \
-	((ioasid_locked_kb() - self->locked) * 1024 / PG)
+	((ioasid_pinned_kb() - self->locked) * 1024 / PG)
 
 /*
  * A new class A device with PASID width @pasid_bits, in the group of
@@ -77,6 +77,21 @@ static int bound_device(struct __test_metadata *_metadata, int testif, int fd,
 	}
 	return dev;
 }
+
+/*
+ * Whether @ioasid accepts a new mapping now: 0 when it does (the probe's
+ * mapping of the last page of the fixture's buffer, at an IOVA no test
+ * uses, is removed again), or the error, -EPERM for a partial IOASID.
+ */
+#define PROBE_IOVA	0x40000000ull
+#define map_probe(ioasid) ({						\
+	long __r = ioasid_map(self->fd, ioasid, self->buf + 7 * PG,	\
+			      PROBE_IOVA, PG, IOASID_DMA_RW);		\
+	if (!__r)							\
+		EXPECT_EQ(PG, ioasid_unmap(self->fd, ioasid,		\
+					   PROBE_IOVA, PG));		\
+	__r;								\
+})
 
 /*
  * Check the group state of @ioasid: out_missing is @missing, PARTIAL is set
@@ -123,39 +138,49 @@ TEST_F(grp, partial_until_the_whole_group_is_attached)
 	close(d3);
 }
 
-TEST_F(grp, a_partial_ioasid_refuses_map_and_unmap)
+TEST_F(grp, a_partial_ioasid_refuses_map_but_unmaps)
 {
 	int d1 = bound_device(_metadata, self->testif, self->fd, -1, 0);
 	int d2 = bound_device(_metadata, self->testif, self->fd, d1, 0);
+	uint8_t page[PG];
 
-	REQ(REQ-IOASID-PARTIAL, REQ-GROUP, REQ-ARG-NOCHANGE);
+	REQ(REQ-MAP-PARTIAL, REQ-UNMAP-PARTIAL, REQ-GROUP, REQ-ARG-NOCHANGE);
 	ASSERT_LE(0, d2);
 	/* the first device of the group: partial at once */
 	ASSERT_EQ(0, device_attach(d1, self->a));
 	EXPECT_EQ(-EPERM, ioasid_map(self->fd, self->a, self->buf, IOVA,
 				     2 * PG, IOASID_DMA_RW));
-	EXPECT_EQ(-EPERM, ioasid_unmap(self->fd, self->a, IOVA, 2 * PG));
-	EXPECT_EQ(-EPERM, ioasid_unmap_all(self->fd, self->a));
-	EXPECT_EQ(0, charged_pages());
-	/* complete: it works, and the refused map had made nothing */
-	ASSERT_EQ(0, device_attach(d2, self->a));
+	/* removing nothing is allowed, and the refused map made nothing */
+	EXPECT_EQ(0, ioasid_unmap(self->fd, self->a, IOVA, 2 * PG));
 	EXPECT_EQ(0, ioasid_unmap_all(self->fd, self->a));
-	ASSERT_EQ(0, ioasid_map(self->fd, self->a, self->buf, IOVA, 2 * PG,
-				IOASID_DMA_RW));
-	EXPECT_EQ(2, charged_pages());
-	/* partial again: the mapping stays, and cannot be removed */
-	ASSERT_EQ(0, device_detach(d2, self->a));
-	EXPECT_EQ(-EPERM, ioasid_unmap(self->fd, self->a, IOVA, 2 * PG));
-	EXPECT_EQ(-EPERM, ioasid_unmap_all(self->fd, self->a));
-	EXPECT_EQ(-EPERM, ioasid_map(self->fd, self->a, self->buf + 2 * PG,
-				     IOVA + 2 * PG, PG, IOASID_DMA_RW));
-	EXPECT_EQ(2, charged_pages());
-	/* with the group detached entirely the IOASID works again */
-	ASSERT_EQ(0, device_detach(d1, self->a));
-	EXPECT_EQ(-EEXIST, ioasid_map(self->fd, self->a, self->buf, IOVA, PG,
-				      IOASID_DMA_RW));
-	EXPECT_EQ(2 * PG, ioasid_unmap_all(self->fd, self->a));
 	EXPECT_EQ(0, charged_pages());
+	/* complete: it maps */
+	ASSERT_EQ(0, device_attach(d2, self->a));
+	ASSERT_EQ(0, ioasid_map(self->fd, self->a, self->buf, IOVA, 4 * PG,
+				IOASID_DMA_RW));
+	ASSERT_EQ(0, ioasid_map(self->fd, self->a, self->buf + 4 * PG,
+				IOVA + 4 * PG, 2 * PG, IOASID_DMA_RW));
+	EXPECT_EQ(6, charged_pages());
+	/* partial again: no new mapping, but the old ones still work */
+	ASSERT_EQ(0, device_detach(d2, self->a));
+	EXPECT_EQ(-EPERM, ioasid_map(self->fd, self->a, self->buf + 6 * PG,
+				     IOVA + 6 * PG, PG, IOASID_DMA_RW));
+	EXPECT_EQ(6, charged_pages());
+	EXPECT_EQ(IOASID_TEST_DMA_OK, dma_read(d1, IOVA + 5 * PG, page, PG));
+	EXPECT_EQ(0x42, page[0]);
+	/* and they can be removed, one at a time and all at once */
+	EXPECT_EQ(2 * PG, ioasid_unmap(self->fd, self->a, IOVA + 4 * PG,
+				       2 * PG));
+	EXPECT_EQ(IOASID_TEST_DMA_NO_TRANSLATION,
+		  dma_read(d1, IOVA + 5 * PG, page, PG));
+	EXPECT_EQ(4, charged_pages());
+	EXPECT_EQ(4 * PG, ioasid_unmap_all(self->fd, self->a));
+	EXPECT_EQ(IOASID_TEST_DMA_NO_TRANSLATION,
+		  dma_read(d1, IOVA, page, PG));
+	EXPECT_EQ(0, charged_pages());
+	/* with the group detached entirely the IOASID maps again */
+	ASSERT_EQ(0, device_detach(d1, self->a));
+	EXPECT_EQ(0, map_probe(self->a));
 	close(d1);
 	close(d2);
 }
@@ -177,7 +202,7 @@ TEST_F(grp, pasid_routes_do_not_count)
 	EXPECT_GROUP_STATE(self->a, 3, 1);
 	ASSERT_EQ(0, device_attach_pasid(d2, self->a, 1));
 	EXPECT_GROUP_STATE(self->a, 4, 1);
-	EXPECT_EQ(-EPERM, ioasid_unmap_all(self->fd, self->a));
+	EXPECT_EQ(-EPERM, map_probe(self->a));
 	ASSERT_EQ(0, device_attach(d2, self->a));
 	EXPECT_GROUP_STATE(self->a, 5, 0);
 	EXPECT_EQ(PG, ioasid_unmap_all(self->fd, self->a));
@@ -220,21 +245,21 @@ TEST_F(grp, a_group_split_over_two_ioasids)
 	int d1 = bound_device(_metadata, self->testif, self->fd, -1, 0);
 	int d2 = bound_device(_metadata, self->testif, self->fd, d1, 0);
 
-	REQ(REQ-GROUP, REQ-IOASID-PARTIAL);
+	REQ(REQ-GROUP, REQ-MAP-PARTIAL);
 	ASSERT_LE(0, d2);
 	ASSERT_EQ(0, device_attach(d1, self->a));
 	ASSERT_EQ(0, device_attach(d2, self->b));
 	EXPECT_GROUP_STATE(self->a, 1, 1);
 	EXPECT_GROUP_STATE(self->b, 1, 1);
-	EXPECT_EQ(-EPERM, ioasid_unmap_all(self->fd, self->a));
-	EXPECT_EQ(-EPERM, ioasid_unmap_all(self->fd, self->b));
+	EXPECT_EQ(-EPERM, map_probe(self->a));
+	EXPECT_EQ(-EPERM, map_probe(self->b));
 	/* moving d2 next to d1 completes a and empties b of the group */
 	ASSERT_EQ(0, device_detach(d2, self->b));
 	ASSERT_EQ(0, device_attach(d2, self->a));
 	EXPECT_GROUP_STATE(self->a, 2, 0);
 	EXPECT_GROUP_STATE(self->b, 0, 0);
-	EXPECT_EQ(0, ioasid_unmap_all(self->fd, self->a));
-	EXPECT_EQ(0, ioasid_unmap_all(self->fd, self->b));
+	EXPECT_EQ(0, map_probe(self->a));
+	EXPECT_EQ(0, map_probe(self->b));
 	close(d1);
 	close(d2);
 }
@@ -244,7 +269,7 @@ TEST_F(grp, a_device_that_joins_makes_the_group_partial)
 	int d1 = bound_device(_metadata, self->testif, self->fd, -1, 0);
 	int d2;
 
-	REQ(REQ-GROUP, REQ-IOASID-PARTIAL, REQ-TESTIF-DEVICE-PROPS);
+	REQ(REQ-GROUP, REQ-MAP-PARTIAL, REQ-TESTIF-DEVICE-PROPS);
 	ASSERT_LE(0, d1);
 	ASSERT_EQ(0, device_attach(d1, self->a));
 	EXPECT_GROUP_STATE(self->a, 1, 0);
@@ -255,7 +280,7 @@ TEST_F(grp, a_device_that_joins_makes_the_group_partial)
 					d1);
 	ASSERT_LE(0, d2);
 	EXPECT_GROUP_STATE(self->a, 1, 1);
-	EXPECT_EQ(-EPERM, ioasid_unmap_all(self->fd, self->a));
+	EXPECT_EQ(-EPERM, map_probe(self->a));
 	ASSERT_LE(1, device_bind(d2, self->fd));
 	ASSERT_EQ(0, device_attach(d2, self->a));
 	EXPECT_GROUP_STATE(self->a, 2, 0);
@@ -278,15 +303,15 @@ TEST_F(grp, a_device_that_goes_leaves_the_group)
 	/* the missing device is closed: the group is complete */
 	ASSERT_EQ(0, close(d3));
 	EXPECT_GROUP_STATE(self->a, 2, 0);
-	EXPECT_EQ(0, ioasid_unmap_all(self->fd, self->a));
+	EXPECT_EQ(0, map_probe(self->a));
 	/* unbinding an attached member detaches it: partial */
 	ASSERT_EQ(0, device_unbind(d2));
 	EXPECT_GROUP_STATE(self->a, 1, 1);
-	EXPECT_EQ(-EPERM, ioasid_unmap_all(self->fd, self->a));
+	EXPECT_EQ(-EPERM, map_probe(self->a));
 	/* closing it, too, leaves d1 alone in its group */
 	ASSERT_EQ(0, close(d2));
 	EXPECT_GROUP_STATE(self->a, 1, 0);
-	EXPECT_EQ(0, ioasid_unmap_all(self->fd, self->a));
+	EXPECT_EQ(0, map_probe(self->a));
 	close(d1);
 }
 
@@ -350,7 +375,7 @@ TEST_F(grp, create_device_with_bad_properties)
 	EXPECT_EQ(next, closed);
 	close(closed);
 	EXPECT_GROUP_STATE(self->a, 1, 0);
-	EXPECT_EQ(0, ioasid_unmap_all(self->fd, self->a));
+	EXPECT_EQ(0, map_probe(self->a));
 	/* the valid form works, and the member counts */
 	closed = testif_create_group_device(self->testif, IOASID_TEST_IOMMU_A,
 					    0, a);

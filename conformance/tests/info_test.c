@@ -39,8 +39,8 @@ static void expect_empty_info(struct __test_metadata *_metadata,
 	EXPECT_EQ(0, info->num_reserved);
 }
 
-/* VmLck of this process in kB, relative to @base, in pages. */
-#define charged_since(base) ((ioasid_locked_kb() - (base)) * 1024 / PG)
+/* VmPin of this process in kB, relative to @base, in pages. */
+#define charged_since(base) ((ioasid_pinned_kb() - (base)) * 1024 / PG)
 
 FIXTURE(ctx) {
 	int fd;
@@ -93,7 +93,7 @@ TEST_F(ctx, info_before_the_first_attach_is_empty)
 TEST_F(ctx, map_and_unmap_need_a_page_table)
 {
 	uint8_t *buf = test_memory(4 * PG, PG, 1);
-	long locked = ioasid_locked_kb();
+	long locked = ioasid_pinned_kb();
 	struct ioasid_info info;
 
 	REQ(REQ-IOASID-NOCMD, REQ-ARG-NOCHANGE);

@@ -441,6 +441,90 @@ static inline long testif_pinned(int testif, const void *p)
 	return ret < 0 ? ret : (long)arg.out_pinned;
 }
 
+/*
+ * IOASID_TEST_PINNED with IOASID_TEST_CAP_DIRTY: 1 if the page at @p is
+ * held as dirty, 0 if not, or -errno.
+ */
+static inline long testif_dirty(int testif, const void *p)
+{
+	struct ioasid_test_pinned arg = {
+		.argsz = sizeof(arg),
+		.vaddr = (uintptr_t)p,
+		.out_dirty = 0xff,
+	};
+	long ret = ioasid_ioctl(testif, IOASID_TEST_PINNED, &arg);
+
+	return ret < 0 ? ret : (long)arg.out_dirty;
+}
+
+/*
+ * IOASID_TEST_FAIL_NEXT: make the @nth next IOMMU operation of kind @op
+ * fail (0 disarms); 0 or -errno.
+ */
+static inline long testif_fail_next(int testif, uint32_t op, uint32_t nth)
+{
+	struct ioasid_test_fail_next arg = {
+		.argsz = sizeof(arg),
+		.op = op,
+		.nth = nth,
+	};
+
+	return ioasid_ioctl(testif, IOASID_TEST_FAIL_NEXT, &arg);
+}
+
+/* Disarm every failure armed with testif_fail_next(). */
+static inline void testif_fail_none(int testif)
+{
+	uint32_t op;
+
+	for (op = 0; op < IOASID_TEST_FAIL_OPS; op++)
+		testif_fail_next(testif, op, 0);
+}
+
+/*
+ * The kernel log since kmsg_open(): kmsg_open() returns a descriptor of
+ * /dev/kmsg positioned at its end (or -1), kmsg_bad() reads what was
+ * logged since and returns the first record that reports a kernel
+ * problem (a warning, a BUG, an oops, a splat of a checker), copied into
+ * @buf, or NULL when there is none.
+ */
+static inline int kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0 && lseek(fd, 0, SEEK_END) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static inline const char *kmsg_bad(int fd, char *buf, size_t size)
+{
+	static const char *const bad[] = {
+		"WARNING:", "BUG:", "Oops", "Call Trace", "kvmalloc",
+		"UBSAN:", "KASAN:", "possible circular",
+	};
+	char rec[1024];
+	unsigned int i;
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;	/* records were overwritten */
+		if (n <= 0)
+			return NULL;
+		rec[n] = 0;
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			if (strstr(rec, bad[i])) {
+				snprintf(buf, size, "%s", rec);
+				return buf;
+			}
+		}
+	}
+}
+
 /* IOASID_REGISTER_MEMORY or IOASID_UNREGISTER_MEMORY (@cmd); 0 or -errno. */
 static inline long ioasid_memory(int fd, unsigned long cmd, const void *p,
 				 uint64_t length)
@@ -459,8 +543,11 @@ static inline long ioasid_memory(int fd, unsigned long cmd, const void *p,
 #define ioasid_unregister(fd, p, len) \
 	ioasid_memory(fd, IOASID_UNREGISTER_MEMORY, p, len)
 
-/* VmLck of this process in kB, from /proc/self/status, or -1. */
-static inline long ioasid_locked_kb(void)
+/*
+ * VmPin of this process in kB, from /proc/self/status, or -1: the pages
+ * this process pinned and that are still pinned (REQ-PIN-USER).
+ */
+static inline long ioasid_pinned_kb(void)
 {
 	FILE *status = fopen("/proc/self/status", "r");
 	char line[256];
@@ -469,7 +556,7 @@ static inline long ioasid_locked_kb(void)
 	if (!status)
 		return -1;
 	while (fgets(line, sizeof(line), status))
-		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
+		if (sscanf(line, "VmPin: %ld kB", &kb) == 1)
 			break;
 	fclose(status);
 	return kb;

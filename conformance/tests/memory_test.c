@@ -2,7 +2,7 @@
 /*
  * Conformance tests for memory registration: IOASID_REGISTER_MEMORY and
  * IOASID_UNREGISTER_MEMORY, pinning and locked-memory accounting.  The
- * charge is observed as VmLck in /proc/self/status.
+ * charge is observed as VmPin in /proc/self/status.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +20,7 @@ FIXTURE(mem) {
 	int fd;
 	long page;
 	uint8_t *buf;		/* NPAGES writable, touched pages */
-	long locked;		/* VmLck before the test, kB */
+	long locked;		/* VmPin before the test, kB */
 };
 
 FIXTURE_SETUP(mem)
@@ -32,7 +32,7 @@ FIXTURE_SETUP(mem)
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, self->buf);
 	memset(self->buf, 0x5a, NPAGES * self->page);
-	self->locked = ioasid_locked_kb();
+	self->locked = ioasid_pinned_kb();
 	ASSERT_LE(0, self->locked);
 }
 
@@ -44,11 +44,11 @@ FIXTURE_TEARDOWN(mem)
 
 /* The charge this test added, in pages. */
 #define charged_pages() \
-	((ioasid_locked_kb() - self->locked) * 1024 / self->page)
+	((ioasid_pinned_kb() - self->locked) * 1024 / self->page)
 
 TEST_F(mem, register_pins_and_charges_unregister_undoes)
 {
-	REQ(REQ-MEM-REGISTER, REQ-MEM-UNREGISTER);
+	REQ(REQ-MEM-PIN, REQ-MEM-UNREGISTER-MM);
 	ASSERT_EQ(0, ioasid_register(self->fd, self->buf, 16 * self->page));
 	ASSERT_EQ(16, charged_pages());
 	ASSERT_EQ(0, ioasid_register(self->fd, self->buf + 16 * self->page,
@@ -104,7 +104,7 @@ TEST_F(mem, overlapping_ranges)
 {
 	uint8_t *mid = self->buf + 16 * self->page;
 
-	REQ(REQ-MEM-OVERLAP, REQ-ARG-NOCHANGE);
+	REQ(REQ-MEM-OVERLAP-MM, REQ-ARG-NOCHANGE);
 	ASSERT_EQ(0, ioasid_register(self->fd, mid, 8 * self->page));
 	EXPECT_EQ(-EEXIST, ioasid_register(self->fd, mid, 8 * self->page));
 	EXPECT_EQ(-EEXIST, ioasid_register(self->fd, mid + 4 * self->page,
@@ -132,7 +132,7 @@ TEST_F(mem, unregister_needs_the_exact_range)
 	uint8_t *b = self->buf;
 	long p = self->page;
 
-	REQ(REQ-MEM-UNREGISTER, REQ-ARG-NOCHANGE);
+	REQ(REQ-MEM-UNREGISTER-MM, REQ-ARG-NOCHANGE);
 	ASSERT_EQ(0, ioasid_register(self->fd, b + 8 * p, 8 * p));
 	EXPECT_EQ(-ENOENT, ioasid_unregister(self->fd, b + 8 * p, 4 * p));
 	EXPECT_EQ(-ENOENT, ioasid_unregister(self->fd, b + 12 * p, 4 * p));
@@ -152,7 +152,7 @@ TEST_F(mem, locked_memory_limit)
 {
 	struct rlimit limit;
 
-	REQ(REQ-MEM-LIMIT, REQ-ARG-NOCHANGE);
+	REQ(REQ-PIN-LIMIT, REQ-ARG-NOCHANGE);
 	ASSERT_EQ(0, ioasid_drop_ipc_lock());
 	limit.rlim_cur = limit.rlim_max = self->locked * 1024 + 16 * self->page;
 	ASSERT_EQ(0, setrlimit(RLIMIT_MEMLOCK, &limit));

@@ -29,7 +29,7 @@ FIXTURE_SETUP(scn)
 				   &why);
 	if (self->testif < 0)
 		SKIP(return, "%s", why);
-	self->locked = ioasid_locked_kb();
+	self->locked = ioasid_pinned_kb();
 	ASSERT_LE(0, self->locked);
 }
 
@@ -40,7 +40,7 @@ FIXTURE_TEARDOWN(scn)
 }
 
 #define charged_pages() \
-	((ioasid_locked_kb() - self->locked) * 1024 / PG)
+	((ioasid_pinned_kb() - self->locked) * 1024 / PG)
 
 /* A DMA read of @len bytes at @iova compares equal to @expect. */
 static bool dma_sees(int dev, uint64_t iova, const void *expect, size_t len)
@@ -152,7 +152,7 @@ TEST_F(scn, rfc_5_2_multiple_ioasids_without_nesting)
 	uint8_t *ram;
 	unsigned int i;
 
-	REQ(REQ-MEM-REGISTER, REQ-MAP-REGISTERED, REQ-MAP-ACCOUNT,
+	REQ(REQ-MEM-PIN, REQ-MAP-REGISTERED-USE, REQ-MAP-UNREGISTERED,
 	    REQ-DETACH, REQ-DETACH-BLOCKS, REQ-ATTACH-PGTABLE,
 	    REQ-IOASID-NOCMD, REQ-MEM-BUSY, REQ-UNMAP);
 	ram = test_memory(ram_size, PG, 0);

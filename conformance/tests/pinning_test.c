@@ -1,0 +1,514 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Conformance tests for pinned memory: who is charged for it (the user,
+ * across fork and descriptor passing), whose memory a registration and a
+ * mapping stand for (the caller's, as it is when the command runs), that
+ * pages a device may have written are marked dirty when they are unpinned,
+ * and that a huge request fails at once, without work or warnings in
+ * proportion to its length.
+ *
+ * Tests that need a limit of their own run in a child process as a user
+ * of their own (setuid() also drops CAP_IPC_LOCK), so that the count of
+ * that user starts at zero and no other process shares it.
+ */
+#include <grp.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include "ioasid_test.h"
+
+#define PG	4096L
+#define IOVA	0x100000ull
+#define HUGE	(1ull << 41)		/* 2 TiB */
+
+/* A check in a child process: report it and exit with status 1. */
+#define CHECK(cond) do {						\
+	if (!(cond)) {							\
+		fprintf(stderr, "# child %d: %s:%d: %s (errno %d)\n",	\
+			getpid(), __FILE__, __LINE__, #cond, errno);	\
+		_exit(1);						\
+	}								\
+} while (0)
+
+/* A user ID that no other test and no earlier run of this one uses. */
+static uid_t fresh_uid(void)
+{
+	static unsigned int n;
+
+	return 40000 + (getpid() % 1000) * 16 + n++ % 16;
+}
+
+/*
+ * In a child: become @uid, without CAP_IPC_LOCK, with a locked-memory
+ * limit of @limit bytes.
+ */
+static void become(uid_t uid, rlim_t limit)
+{
+	struct rlimit rl = { .rlim_cur = limit, .rlim_max = limit };
+
+	CHECK(setrlimit(RLIMIT_MEMLOCK, &rl) == 0);
+	CHECK(setgroups(0, NULL) == 0);
+	CHECK(setgid(uid) == 0);
+	CHECK(setuid(uid) == 0);
+}
+
+/* Wait for @pid and expect it to have exited with status 0. */
+#define EXPECT_CHILD_OK(pid) do {					\
+	int __st = 0;							\
+									\
+	ASSERT_EQ(pid, waitpid(pid, &__st, 0));				\
+	EXPECT_TRUE(WIFEXITED(__st) && WEXITSTATUS(__st) == 0)		\
+		TH_LOG("child status %#x", __st);			\
+} while (0)
+
+/* Send or receive one descriptor over a Unix socket; 0/the fd, or -1. */
+static int send_fd(int sock, int fd)
+{
+	char c = 'f', cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	return sendmsg(sock, &msg, 0) == 1 ? 0 : -1;
+}
+
+static int recv_fd(int sock)
+{
+	char c, cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm;
+	int fd;
+
+	if (recvmsg(sock, &msg, 0) != 1)
+		return -1;
+	cm = CMSG_FIRSTHDR(&msg);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
+FIXTURE(pin) {
+	int testif;
+	uint64_t caps;
+	int fd;
+	int dev;		/* class A, bound, RID attached to a */
+	long a;
+	uint8_t *buf;		/* 16 pages, page i filled with 0x10 + i */
+};
+
+FIXTURE_SETUP(pin)
+{
+	const char *why = NULL;
+	unsigned int i;
+
+	self->fd = self->dev = -1;
+	self->buf = MAP_FAILED;
+	self->testif = testif_open(IOASID_TEST_CAP_DEVICE | IOASID_TEST_CAP_DMA |
+				   IOASID_TEST_CAP_PINNED, &why);
+	if (self->testif < 0)
+		SKIP(return, "%s", why);
+	self->caps = testif_caps(self->testif);
+	self->fd = ioasid_open();
+	ASSERT_LE(0, self->fd);
+	self->dev = testif_create_device(self->testif);
+	ASSERT_LE(0, self->dev);
+	ASSERT_LE(1, device_bind(self->dev, self->fd));
+	self->a = ioasid_alloc_one(self->fd);
+	ASSERT_LE(1, self->a);
+	ASSERT_EQ(0, device_attach(self->dev, self->a));
+	self->buf = test_memory(16 * PG, PG, 0);
+	ASSERT_NE(MAP_FAILED, self->buf);
+	for (i = 0; i < 16; i++)
+		memset(self->buf + i * PG, 0x10 + i, PG);
+}
+
+FIXTURE_TEARDOWN(pin)
+{
+	if (self->testif >= 0)
+		testif_fail_none(self->testif);
+	if (self->dev >= 0)
+		close(self->dev);
+	if (self->fd >= 0)
+		close(self->fd);
+	if (self->testif >= 0)
+		close(self->testif);
+	if (self->buf != MAP_FAILED)
+		munmap(self->buf, 16 * PG);
+}
+
+/* A one-byte DMA read at @iova: the byte, or -1 - status when blocked. */
+static int dma_peek(int dev, uint64_t iova)
+{
+	uint8_t byte = 0;
+	long st = dma_read(dev, iova, &byte, 1);
+
+	if (st < 0)
+		return -1000 + (int)st;
+	return st == IOASID_TEST_DMA_OK ? byte : -1 - (int)st;
+}
+
+#define BLOCKED	(-1 - IOASID_TEST_DMA_NO_TRANSLATION)
+
+/*
+ * A user at its limit stays there in every process it runs: a forked
+ * child, a process that got the descriptor over a socket, and a process
+ * with a descriptor of its own.  A count per process would let each of
+ * them pin up to the limit again.
+ */
+TEST_F(pin, the_limit_is_the_users_across_fork_and_passing)
+{
+	uid_t uid = fresh_uid();
+	int sv[2];
+	pid_t pid, stranger;
+
+	REQ(REQ-PIN-LIMIT, REQ-PIN-USER, REQ-MAP-UNREGISTERED);
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	/* a process of the same user that shares nothing with the other */
+	stranger = fork();
+	ASSERT_LE(0, stranger);
+	if (!stranger) {
+		int fd, own;
+		char c;
+
+		close(sv[0]);
+		become(uid, 16 * PG);
+		fd = recv_fd(sv[1]);
+		CHECK(fd >= 0);
+		/* the owner holds the whole limit: nothing fits here */
+		CHECK(ioasid_register(fd, self->buf + 8 * PG, PG) == -ENOMEM);
+		CHECK(ioasid_map(fd, self->a, self->buf + 8 * PG, 4 * IOVA,
+				 PG, IOASID_DMA_RW) == -ENOMEM);
+		own = ioasid_open();
+		CHECK(own >= 0);
+		CHECK(ioasid_register(own, self->buf + 8 * PG, PG) == -ENOMEM);
+		CHECK(ioasid_pinned_kb() == 0);
+		/* once the owner gave its pages back, they fit */
+		CHECK(write(sv[1], "x", 1) == 1);
+		CHECK(read(sv[1], &c, 1) == 1);
+		CHECK(ioasid_register(own, self->buf, 16 * PG) == 0);
+		CHECK(ioasid_pinned_kb() == 16 * PG / 1024);
+		CHECK(ioasid_register(fd, self->buf, PG) == -ENOMEM);
+		CHECK(ioasid_unregister(own, self->buf, 16 * PG) == 0);
+		CHECK(ioasid_register(fd, self->buf, PG) == 0);
+		_exit(0);
+	}
+	close(sv[1]);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		pid_t child;
+		char c;
+
+		become(uid, 16 * PG);
+		CHECK(ioasid_register(self->fd, self->buf, 8 * PG) == 0);
+		CHECK(ioasid_map(self->fd, self->a, self->buf + 8 * PG, IOVA,
+				 8 * PG, IOASID_DMA_RW) == 0);
+		CHECK(ioasid_pinned_kb() == 16 * PG / 1024);
+		/* a child starts with a VmPin of 0, not with a new limit */
+		child = fork();
+		CHECK(child >= 0);
+		if (!child) {
+			CHECK(ioasid_pinned_kb() == 0);
+			CHECK(ioasid_register(self->fd, self->buf + 12 * PG,
+					      PG) == -ENOMEM);
+			CHECK(ioasid_map(self->fd, self->a, self->buf,
+					 2 * IOVA, PG, IOASID_DMA_READ) ==
+			      -ENOMEM);
+			CHECK(ioasid_pinned_kb() == 0);
+			_exit(0);
+		}
+		CHECK(waitpid(child, &child, 0) > 0 && child == 0);
+		CHECK(send_fd(sv[0], self->fd) == 0);
+		CHECK(read(sv[0], &c, 1) == 1);
+		/* give everything back, and let the stranger try again */
+		CHECK(ioasid_unmap_all(self->fd, self->a) == 8 * PG);
+		CHECK(ioasid_unregister(self->fd, self->buf, 8 * PG) == 0);
+		CHECK(ioasid_pinned_kb() == 0);
+		CHECK(write(sv[0], "x", 1) == 1);
+		_exit(0);
+	}
+	EXPECT_CHILD_OK(pid);
+	EXPECT_CHILD_OK(stranger);
+	close(sv[0]);
+}
+
+/*
+ * A charge goes back to the user it was taken from, whoever causes the
+ * unpin and after the process that pinned has exited; the VmPin of the
+ * process that unpins does not change.
+ */
+TEST_F(pin, the_charge_goes_back_to_who_paid)
+{
+	uid_t uid = fresh_uid();
+	long before = ioasid_pinned_kb();
+	pid_t pid;
+
+	REQ(REQ-PIN-UNCHARGE, REQ-PIN-USER);
+	ASSERT_LE(0, before);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		become(uid, 8 * PG);
+		CHECK(ioasid_map(self->fd, self->a, self->buf, IOVA, 8 * PG,
+				 IOASID_DMA_RW) == 0);
+		_exit(0);	/* the mapping outlives its maker */
+	}
+	EXPECT_CHILD_OK(pid);
+	EXPECT_EQ(0x13, dma_peek(self->dev, IOVA + 3 * PG));
+	/* this process did not pin them and is not charged */
+	EXPECT_EQ(before, ioasid_pinned_kb());
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		become(uid, 8 * PG);
+		CHECK(ioasid_register(self->fd, self->buf + 8 * PG, PG) ==
+		      -ENOMEM);
+		_exit(0);
+	}
+	EXPECT_CHILD_OK(pid);
+	EXPECT_EQ(8 * PG, ioasid_unmap_all(self->fd, self->a));
+	EXPECT_EQ(before, ioasid_pinned_kb());
+	/* the user has its whole limit again */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		become(uid, 8 * PG);
+		CHECK(ioasid_register(self->fd, self->buf + 8 * PG, 8 * PG) ==
+		      0);
+		CHECK(ioasid_unregister(self->fd, self->buf + 8 * PG,
+					8 * PG) == 0);
+		_exit(0);
+	}
+	EXPECT_CHILD_OK(pid);
+}
+
+/*
+ * A registration stands for the memory of the process that made it.  A
+ * forked child has its own copy of that memory (the pinned pages stay
+ * with the parent): its mappings must reach what it sees, its own pages,
+ * pinned and charged for it, and the parent's registration is not its to
+ * remove.
+ */
+TEST_F(pin, a_registration_belongs_to_its_process)
+{
+	pid_t pid;
+
+	REQ(REQ-MAP-REGISTERED-USE, REQ-MAP-UNREGISTERED, REQ-MEM-UNREGISTER-MM,
+	    REQ-MEM-OVERLAP-MM, REQ-MAP);
+	ASSERT_EQ(0, ioasid_register(self->fd, self->buf, 8 * PG));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		uint8_t page[PG];
+
+		memset(self->buf, 0xc5, 8 * PG);	/* the child's copy */
+		CHECK(ioasid_pinned_kb() == 0);
+		CHECK(ioasid_map(self->fd, self->a, self->buf, IOVA, 8 * PG,
+				 IOASID_DMA_RW) == 0);
+		CHECK(ioasid_pinned_kb() == 8 * PG / 1024);
+		CHECK(dma_read(self->dev, IOVA + 2 * PG, page, PG) ==
+		      IOASID_TEST_DMA_OK);
+		CHECK(page[0] == 0xc5 && page[PG - 1] == 0xc5);
+		/* a device write lands in the child's memory */
+		memset(page, 0x5c, PG);
+		CHECK(dma_write(self->dev, IOVA + 3 * PG, page, PG) ==
+		      IOASID_TEST_DMA_OK);
+		CHECK(self->buf[3 * PG] == 0x5c);
+		/* the parent's registration is not the child's */
+		CHECK(ioasid_unregister(self->fd, self->buf, 8 * PG) ==
+		      -ENOENT);
+		CHECK(ioasid_register(self->fd, self->buf + 8 * PG, PG) == 0);
+		CHECK(ioasid_unregister(self->fd, self->buf + 8 * PG, PG) ==
+		      0);
+		CHECK(ioasid_unmap_all(self->fd, self->a) == 8 * PG);
+		CHECK(ioasid_pinned_kb() == 0);
+		/* and the same range may be registered by the child */
+		CHECK(ioasid_register(self->fd, self->buf, 8 * PG) == 0);
+		CHECK(ioasid_unregister(self->fd, self->buf, 8 * PG) == 0);
+		_exit(0);
+	}
+	EXPECT_CHILD_OK(pid);
+	/* the parent's memory and registration are as they were */
+	EXPECT_EQ(0x13, self->buf[3 * PG]);
+	EXPECT_EQ(0, ioasid_map(self->fd, self->a, self->buf, IOVA, 8 * PG,
+				IOASID_DMA_RW));
+	EXPECT_EQ(0x12, dma_peek(self->dev, IOVA + 2 * PG));
+	EXPECT_EQ(-EBUSY, ioasid_unregister(self->fd, self->buf, 8 * PG));
+	EXPECT_EQ(8 * PG, ioasid_unmap_all(self->fd, self->a));
+	EXPECT_EQ(0, ioasid_unregister(self->fd, self->buf, 8 * PG));
+}
+
+/*
+ * Memory unmapped and mapped again at the registered addresses is not the
+ * registered memory: a mapping of it is refused, and the device never
+ * reaches the old pages, which the program can no longer see.
+ */
+TEST_F(pin, a_stale_registration_is_refused)
+{
+	uint8_t *p = self->buf + 8 * PG, *again;
+
+	REQ(REQ-MAP-REGISTERED-USE, REQ-ARG-NOCHANGE, REQ-MEM-UNREGISTER-MM);
+	ASSERT_EQ(0, ioasid_register(self->fd, p, 4 * PG));
+	again = mmap(p + PG, PG, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	ASSERT_EQ(p + PG, again);
+	memset(again, 0x77, PG);
+	EXPECT_EQ(-ESTALE, ioasid_map(self->fd, self->a, p, IOVA, 4 * PG,
+				      IOASID_DMA_RW));
+	EXPECT_EQ(-ESTALE, ioasid_map(self->fd, self->a, p + PG, IOVA, PG,
+				      IOASID_DMA_READ));
+	EXPECT_EQ(BLOCKED, dma_peek(self->dev, IOVA));
+	EXPECT_EQ(0, ioasid_unmap_all(self->fd, self->a));
+	/* the pages around it are still the registered ones */
+	EXPECT_EQ(0, ioasid_map(self->fd, self->a, p + 2 * PG, IOVA, 2 * PG,
+				IOASID_DMA_RW));
+	EXPECT_EQ(0x1a, dma_peek(self->dev, IOVA));
+	EXPECT_EQ(2 * PG, ioasid_unmap_all(self->fd, self->a));
+	/* the stale registration can go; then the new page maps */
+	EXPECT_EQ(0, ioasid_unregister(self->fd, p, 4 * PG));
+	EXPECT_EQ(0, ioasid_map(self->fd, self->a, p + PG, IOVA, PG,
+				IOASID_DMA_RW));
+	EXPECT_EQ(0x77, dma_peek(self->dev, IOVA));
+	EXPECT_EQ(PG, ioasid_unmap_all(self->fd, self->a));
+}
+
+/*
+ * Read-only memory cannot be registered, and is mapped for reading while
+ * other memory is registered.
+ */
+TEST_F(pin, read_only_memory_maps_beside_registrations)
+{
+	uint8_t *ro = test_memory(2 * PG, PG, 0x3c);
+	long before = ioasid_pinned_kb();
+
+	REQ(REQ-MEM-RANGE, REQ-MAP-FAULT, REQ-MAP-UNREGISTERED);
+	ASSERT_NE(MAP_FAILED, ro);
+	ASSERT_EQ(0, mprotect(ro, 2 * PG, PROT_READ));
+	ASSERT_EQ(0, ioasid_register(self->fd, self->buf, 4 * PG));
+	EXPECT_EQ(-EFAULT, ioasid_register(self->fd, ro, 2 * PG));
+	EXPECT_EQ(-EFAULT, ioasid_map(self->fd, self->a, ro, IOVA, 2 * PG,
+				      IOASID_DMA_RW));
+	EXPECT_EQ(0, testif_pinned(self->testif, ro));
+	EXPECT_EQ(0, ioasid_map(self->fd, self->a, ro, IOVA, 2 * PG,
+				IOASID_DMA_READ));
+	EXPECT_EQ(0x3c, dma_peek(self->dev, IOVA + PG));
+	EXPECT_EQ((4 + 2) * PG / 1024, ioasid_pinned_kb() - before);
+	EXPECT_EQ(2 * PG, ioasid_unmap_all(self->fd, self->a));
+	EXPECT_EQ(0, ioasid_unregister(self->fd, self->buf, 4 * PG));
+	EXPECT_EQ(before, ioasid_pinned_kb());
+	munmap(ro, 2 * PG);
+}
+
+/*
+ * Pages pinned for writing are marked dirty as they are unpinned: the
+ * pages of a registration, and those of a writable mapping; the pages of a
+ * read-only mapping are not.  Fresh anonymous pages are clean as far as
+ * the page's own flag goes (the dirty bit is in the page table entry),
+ * which is what makes the difference visible.
+ */
+TEST_F(pin, pages_a_device_may_write_are_dirtied)
+{
+	uint8_t *p = test_memory(6 * PG, PG, 0x21);
+	unsigned int i;
+
+	REQ(REQ-PIN-DIRTY, REQ-TESTIF-DIRTY);
+	if (!(self->caps & IOASID_TEST_CAP_DIRTY))
+		SKIP(return, "conformance test interface lacks DIRTY");
+	ASSERT_NE(MAP_FAILED, p);
+	for (i = 0; i < 6; i++) {
+		ASSERT_EQ(0, testif_dirty(self->testif, p + i * PG))
+			TH_LOG("page %u is dirty before anything", i);
+	}
+	/* pages 0-1 registered, 2-3 mapped writable, 4-5 read-only */
+	ASSERT_EQ(0, ioasid_register(self->fd, p, 2 * PG));
+	ASSERT_EQ(0, ioasid_map(self->fd, self->a, p, IOVA, 2 * PG,
+				IOASID_DMA_RW));
+	ASSERT_EQ(0, ioasid_map(self->fd, self->a, p + 2 * PG, IOVA + 2 * PG,
+				2 * PG, IOASID_DMA_RW));
+	ASSERT_EQ(0, ioasid_map(self->fd, self->a, p + 4 * PG, IOVA + 4 * PG,
+				2 * PG, IOASID_DMA_READ));
+	EXPECT_EQ(6 * PG, ioasid_unmap_all(self->fd, self->a));
+	EXPECT_EQ(1, testif_dirty(self->testif, p + 2 * PG));
+	EXPECT_EQ(1, testif_dirty(self->testif, p + 3 * PG));
+	EXPECT_EQ(0, testif_dirty(self->testif, p + 4 * PG));
+	EXPECT_EQ(0, testif_dirty(self->testif, p + 5 * PG));
+	EXPECT_EQ(0, ioasid_unregister(self->fd, p, 2 * PG));
+	EXPECT_EQ(1, testif_dirty(self->testif, p));
+	EXPECT_EQ(1, testif_dirty(self->testif, p + PG));
+	/* and so does the end of the context */
+	ASSERT_EQ(0, ioasid_register(self->fd, p + 4 * PG, PG));
+	ASSERT_EQ(0, close(self->dev));
+	self->dev = -1;
+	ASSERT_EQ(0, close(self->fd));
+	self->fd = -1;
+	EXPECT_EQ(0, testif_pinned(self->testif, p + 4 * PG));
+	EXPECT_EQ(1, testif_dirty(self->testif, p + 4 * PG));
+	munmap(p, 6 * PG);
+}
+
+/*
+ * Requests for 2 TiB: beyond the limit they fail at once with ENOMEM;
+ * with CAP_IPC_LOCK, over memory that cannot be pinned, at the first page
+ * with EFAULT.  Neither may allocate in proportion to the length, which
+ * the kernel log would show as a warning of the allocator.
+ */
+TEST_F(pin, huge_requests_fail_at_once)
+{
+	char why[1024];
+	int kmsg = kmsg_open();
+	uint8_t *none;
+	pid_t pid;
+
+	REQ(REQ-PIN-BOUNDED, REQ-PIN-LIMIT, REQ-ARG-NOCHANGE);
+	if (kmsg < 0)
+		SKIP(return, "cannot read the kernel log");
+	none = mmap(NULL, HUGE, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ASSERT_NE(MAP_FAILED, none);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		become(fresh_uid(), 64 * PG);
+		CHECK(ioasid_register(self->fd, none, HUGE) == -ENOMEM);
+		CHECK(ioasid_map(self->fd, self->a, none, 1ull << 42, HUGE,
+				 IOASID_DMA_RW) == -ENOMEM);
+		CHECK(ioasid_pinned_kb() == 0);
+		_exit(0);
+	}
+	EXPECT_CHILD_OK(pid);
+	/* with CAP_IPC_LOCK the limit does not apply; the memory does */
+	EXPECT_EQ(-EFAULT, ioasid_register(self->fd, none, HUGE));
+	EXPECT_EQ(-EFAULT, ioasid_map(self->fd, self->a, none, 1ull << 42,
+				      HUGE, IOASID_DMA_RW));
+	/* a page of memory, then 2 TiB less a page that cannot be pinned */
+	ASSERT_EQ(0, mprotect(none, PG, PROT_READ | PROT_WRITE));
+	memset(none, 0x99, PG);
+	EXPECT_EQ(-EFAULT, ioasid_register(self->fd, none, HUGE));
+	EXPECT_EQ(-EFAULT, ioasid_map(self->fd, self->a, none, 1ull << 42,
+				      HUGE, IOASID_DMA_READ));
+	EXPECT_EQ(0, testif_pinned(self->testif, none));
+	EXPECT_EQ(BLOCKED, dma_peek(self->dev, 1ull << 42));
+	EXPECT_EQ(0, ioasid_unmap_all(self->fd, self->a));
+	EXPECT_EQ(NULL, kmsg_bad(kmsg, why, sizeof(why)))
+		TH_LOG("kernel log: %s", why);
+	munmap(none, HUGE);
+	close(kmsg);
+}
+
+TEST_HARNESS_MAIN
