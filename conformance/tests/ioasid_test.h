@@ -543,23 +543,37 @@ static inline long ioasid_memory(int fd, unsigned long cmd, const void *p,
 #define ioasid_unregister(fd, p, len) \
 	ioasid_memory(fd, IOASID_UNREGISTER_MEMORY, p, len)
 
-/*
- * VmPin of this process in kB, from /proc/self/status, or -1: the pages
- * this process pinned and that are still pinned (REQ-PIN-USER).
- */
-static inline long ioasid_pinned_kb(void)
+/* A field of /proc/self/status counted in kB ("VmPin", say), or -1. */
+static inline long ioasid_status_kb(const char *field)
 {
 	FILE *status = fopen("/proc/self/status", "r");
+	size_t n = strlen(field);
 	char line[256];
 	long kb = -1;
 
 	if (!status)
 		return -1;
 	while (fgets(line, sizeof(line), status))
-		if (sscanf(line, "VmPin: %ld kB", &kb) == 1)
+		if (!strncmp(line, field, n) && line[n] == ':' &&
+		    sscanf(line + n + 1, "%ld kB", &kb) == 1)
 			break;
 	fclose(status);
 	return kb;
+}
+
+/*
+ * VmPin of this process in kB, or -1: the pages this process pinned and
+ * that are still pinned (REQ-PIN-USER).
+ */
+static inline long ioasid_pinned_kb(void)
+{
+	return ioasid_status_kb("VmPin");
+}
+
+/* VmLck of this process in kB, or -1: mlock()ed memory, which pinning leaves alone. */
+static inline long ioasid_vmlck_kb(void)
+{
+	return ioasid_status_kb("VmLck");
 }
 
 /* Drop CAP_IPC_LOCK from this process's effective set; 0 or -1. */

@@ -10,6 +10,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -119,10 +120,12 @@ class RunCommandTest(FakeQemuCase):
                                      "--append", "ioasid.debug=1")
         self.assertEqual(status, 0, lines)
         self.assertEqual(lines[-1], "3 passed, 0 failed, 1 skipped")
-        self.assertIn("PASS  [6.1] api_test.ctx.open  (0.00s)", lines)
-        self.assertIn("SKIP  [6.1] api_test.ctx.pasid  (0.00s)  no PASID", lines)
-        self.assertIn("PASS  [6.1] api_test.ctx.xfail  (0.00s)  # XFAIL known",
-                      lines)
+        # the durations are measured, not controlled: compare without them
+        timeless = [re.sub(r"\(\d+\.\d\ds\)", "(T)", line) for line in lines]
+        self.assertIn("PASS  [6.1] api_test.ctx.open  (T)", timeless)
+        self.assertIn("SKIP  [6.1] api_test.ctx.pasid  (T)  no PASID", timeless)
+        self.assertIn("PASS  [6.1] api_test.ctx.xfail  (T)  # XFAIL known",
+                      timeless)
         with open(counts_path) as handle:
             self.assertEqual(handle.read(), "3 0 1\n")
         with open(json_path) as handle:
