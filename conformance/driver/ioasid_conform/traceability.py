@@ -243,7 +243,7 @@ def adoc_status(status: str) -> str:
 
 # A table cell of the PDF cannot span pages: a requirement that many tests
 # check lists this many of them, and the count of the others.
-ADOC_MAX_TESTS = 24
+ADOC_MAX_TESTS = 12
 
 
 def write_adoc(trace: Traceability, out: TextIO,
