@@ -145,19 +145,6 @@ FIXTURE_TEARDOWN(be)
 		munmap(self->buf, 8 * PG);
 }
 
-/* A one-byte DMA read at @iova: the byte, or -1 - status when blocked. */
-static int dma_peek(int dev, uint64_t iova)
-{
-	uint8_t byte = 0;
-	long st = dma_read(dev, iova, &byte, 1);
-
-	if (st < 0)
-		return -1000 + (int)st;
-	return st == IOASID_TEST_DMA_OK ? byte : -1 - (int)st;
-}
-
-#define BLOCKED	(-1 - IOASID_TEST_DMA_NO_TRANSLATION)
-
 #define NEED_FAIL() do {						\
 	if (!(self->caps & IOASID_TEST_CAP_FAIL))			\
 		SKIP(return, "conformance test interface lacks FAIL");	\

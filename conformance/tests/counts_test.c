@@ -27,7 +27,6 @@
 #define X		0x100000ull	/* IOVAs the tests map at */
 #define Y		0x400000ull
 #define Z		0x800000ull
-#define NO_PASID	(-1)		/* the default route */
 #define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
 #define END		0		/* ends a list of steps */
 #define CAPS		(IOASID_TEST_CAP_DEVICE | IOASID_TEST_CAP_DMA | \
@@ -47,59 +46,6 @@ static void fill_pages(uint8_t *p, long n, uint32_t tag)
 		memset(p + i * PG, (uint8_t)(tag + 3 * i), PG);
 		memcpy(p + i * PG, id, sizeof(id));
 	}
-}
-
-static long route_dma(int dev, int pasid, uint64_t iova, void *buf,
-		      uint64_t length)
-{
-	return testif_dma(dev, pasid == NO_PASID ? 0 : IOASID_TEST_DMA_PASID,
-			  pasid == NO_PASID ? 0 : pasid, iova, buf, length,
-			  NULL);
-}
-
-/*
- * The first of the @n pages at @iova that a DMA read of the whole page by
- * @dev through route @pasid does not find holding the bytes of the page at
- * @expect plus the same offset; -1 when every page does.
- */
-static long first_wrong_page(int dev, int pasid, uint64_t iova,
-			     const uint8_t *expect, long n)
-{
-	static uint8_t page[PG];
-	long i;
-
-	for (i = 0; i < n; i++) {
-		memset(page, 0, sizeof(page));
-		if (route_dma(dev, pasid, iova + i * PG, page, PG) !=
-		    IOASID_TEST_DMA_OK || memcmp(page, expect + i * PG, PG))
-			return i;
-	}
-	return -1;
-}
-
-/* The first of the @n pages at @iova that @dev reaches by @pasid; or -1. */
-static long first_reachable_page(int dev, int pasid, uint64_t iova, long n)
-{
-	uint8_t byte;
-	long i;
-
-	for (i = 0; i < n; i++)
-		if (route_dma(dev, pasid, iova + i * PG + (i % 7) * 500, &byte,
-			      1) != IOASID_TEST_DMA_NO_TRANSLATION)
-			return i;
-	return -1;
-}
-
-/* The first of the @n pages at @p whose pinned state is not @want; or -1. */
-static long first_pinned_mismatch(int testif, const uint8_t *p, long n,
-				  long want)
-{
-	long i;
-
-	for (i = 0; i < n; i++)
-		if (testif_pinned(testif, p + i * PG) != want)
-			return i;
-	return -1;
 }
 
 /* out_routes and out_missing of @ioasid, checked against PARTIAL. */

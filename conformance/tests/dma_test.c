@@ -105,19 +105,6 @@ static bool buffer_untouched(const uint8_t *buf)
 	return true;
 }
 
-/* A one-byte DMA read at @iova: the byte, or -1 - status when blocked. */
-static int dma_peek(int dev, uint64_t iova)
-{
-	uint8_t byte = 0;
-	long st = dma_read(dev, iova, &byte, 1);
-
-	if (st < 0)
-		return -1000 + (int)st;
-	return st == IOASID_TEST_DMA_OK ? byte : -1 - (int)st;
-}
-
-#define BLOCKED	(-1 - IOASID_TEST_DMA_NO_TRANSLATION)
-
 TEST_F(dma, dma_reaches_exactly_the_mapped_pages)
 {
 	uint8_t data[64], big[65536];

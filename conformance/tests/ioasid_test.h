@@ -525,6 +525,90 @@ static inline const char *kmsg_bad(int fd, char *buf, size_t size)
 	}
 }
 
+/*
+ * Helpers that check DMA and pins page by page.  They count in pages of
+ * TEST_PAGE bytes, the CPU page of the machines the suite runs on and the
+ * granule of a class A test IOMMU.
+ */
+#define TEST_PAGE	4096L
+#define NO_PASID	(-1)		/* the route of the RID */
+
+/* A DMA by @dev through route @pasid (NO_PASID: the RID); as testif_dma(). */
+static inline long route_dma(int dev, int pasid, uint64_t iova, void *buf,
+			     uint64_t length, int write)
+{
+	uint32_t flags = write ? IOASID_TEST_DMA_WRITE : 0;
+
+	if (pasid != NO_PASID)
+		flags |= IOASID_TEST_DMA_PASID;
+	return testif_dma(dev, flags, pasid == NO_PASID ? 0 : pasid, iova,
+			  buf, length, NULL);
+}
+
+/* A one-byte DMA read at @iova: the byte, or -1 - status when blocked. */
+static inline int dma_peek(int dev, uint64_t iova)
+{
+	uint8_t byte = 0;
+	long st = dma_read(dev, iova, &byte, 1);
+
+	if (st < 0)
+		return -1000 + (int)st;
+	return st == IOASID_TEST_DMA_OK ? byte : -1 - (int)st;
+}
+
+#define BLOCKED	(-1 - IOASID_TEST_DMA_NO_TRANSLATION)
+
+/*
+ * The first of the @n pages at @iova that a DMA read of the whole page by
+ * @dev through route @pasid does not find holding the bytes of the page at
+ * @expect plus the same offset; -1 when every page does.
+ */
+static inline long first_wrong_page(int dev, int pasid, uint64_t iova,
+				    const uint8_t *expect, long n)
+{
+	static uint8_t page[TEST_PAGE];
+	long i;
+
+	for (i = 0; i < n; i++) {
+		memset(page, 0, sizeof(page));
+		if (route_dma(dev, pasid, iova + i * TEST_PAGE, page,
+			      TEST_PAGE, 0) != IOASID_TEST_DMA_OK ||
+		    memcmp(page, expect + i * TEST_PAGE, TEST_PAGE))
+			return i;
+	}
+	return -1;
+}
+
+/*
+ * The first of the @n pages at @iova that @dev reaches through route
+ * @pasid, reading one byte at a different offset of each; -1 when every
+ * page is blocked for want of a translation.
+ */
+static inline long first_reachable_page(int dev, int pasid, uint64_t iova,
+					long n)
+{
+	uint8_t byte;
+	long i;
+
+	for (i = 0; i < n; i++)
+		if (route_dma(dev, pasid, iova + i * TEST_PAGE + (i % 7) * 500,
+			      &byte, 1, 0) != IOASID_TEST_DMA_NO_TRANSLATION)
+			return i;
+	return -1;
+}
+
+/* The first of the @n pages at @p whose pinned state is not @want; or -1. */
+static inline long first_pinned_mismatch(int testif, const uint8_t *p, long n,
+					 long want)
+{
+	long i;
+
+	for (i = 0; i < n; i++)
+		if (testif_pinned(testif, p + i * TEST_PAGE) != want)
+			return i;
+	return -1;
+}
+
 /* IOASID_REGISTER_MEMORY or IOASID_UNREGISTER_MEMORY (@cmd); 0 or -errno. */
 static inline long ioasid_memory(int fd, unsigned long cmd, const void *p,
 				 uint64_t length)

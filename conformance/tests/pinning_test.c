@@ -152,19 +152,6 @@ FIXTURE_TEARDOWN(pin)
 		munmap(self->buf, 16 * PG);
 }
 
-/* A one-byte DMA read at @iova: the byte, or -1 - status when blocked. */
-static int dma_peek(int dev, uint64_t iova)
-{
-	uint8_t byte = 0;
-	long st = dma_read(dev, iova, &byte, 1);
-
-	if (st < 0)
-		return -1000 + (int)st;
-	return st == IOASID_TEST_DMA_OK ? byte : -1 - (int)st;
-}
-
-#define BLOCKED	(-1 - IOASID_TEST_DMA_NO_TRANSLATION)
-
 /*
  * A user at its limit stays there in every process it runs: a forked
  * child, a process that got the descriptor over a socket, and a process

@@ -70,54 +70,6 @@ static void fill_pages(uint8_t *p, long n, uint32_t tag)
 	}
 }
 
-/*
- * The first of the @n pages at @iova that a DMA read of the whole page by
- * @dev does not find holding the bytes of the page at @expect plus the
- * same offset; -1 when every page does.
- */
-static long first_wrong_page(int dev, uint64_t iova, const uint8_t *expect,
-			     long n)
-{
-	static uint8_t page[PG];
-	long i;
-
-	for (i = 0; i < n; i++) {
-		memset(page, 0, sizeof(page));
-		if (dma_read(dev, iova + i * PG, page, PG) !=
-		    IOASID_TEST_DMA_OK || memcmp(page, expect + i * PG, PG))
-			return i;
-	}
-	return -1;
-}
-
-/*
- * The first of the @n pages at @iova that a DMA by @dev reaches, reading
- * one byte of it; -1 when every page is blocked for want of a translation.
- */
-static long first_reachable_page(int dev, uint64_t iova, long n)
-{
-	uint8_t byte;
-	long i;
-
-	for (i = 0; i < n; i++)
-		if (dma_read(dev, iova + i * PG + (i % 7) * 500, &byte, 1) !=
-		    IOASID_TEST_DMA_NO_TRANSLATION)
-			return i;
-	return -1;
-}
-
-/* The first of the @n pages at @p whose pinned state is not @want; or -1. */
-static long first_pinned_mismatch(int testif, const uint8_t *p, long n,
-				  long want)
-{
-	long i;
-
-	for (i = 0; i < n; i++)
-		if (testif_pinned(testif, p + i * PG) != want)
-			return i;
-	return -1;
-}
-
 FIXTURE(rng) {
 	int testif;
 	int fd;
@@ -173,7 +125,7 @@ FIXTURE_TEARDOWN(rng)
 
 /* The sentinel mapping is whole, reached page by page, and pinned. */
 #define EXPECT_SENTINEL() do {						\
-	EXPECT_EQ(-1, first_wrong_page(self->dev, SENT_IOVA, self->sent, \
+	EXPECT_EQ(-1, first_wrong_page(self->dev, NO_PASID, SENT_IOVA, self->sent, \
 				       NSENT));				\
 	EXPECT_EQ(-1, first_pinned_mismatch(self->testif, self->sent,	\
 					    NSENT, 1));			\
@@ -192,7 +144,7 @@ FIXTURE_TEARDOWN(rng)
 									\
 	EXPECT_EQ(-1, first_pinned_mismatch(self->testif, mem,		\
 					    mem_pages, 0));		\
-	EXPECT_EQ(-1, first_reachable_page(dev, iova, __below));	\
+	EXPECT_EQ(-1, first_reachable_page(dev, NO_PASID, iova, __below));	\
 	EXPECT_CHARGE(c);						\
 	EXPECT_SENTINEL();						\
 } while (0)
@@ -254,26 +206,26 @@ TEST_F(rng, map_across_the_reserved_window)
 				margin * PG, IOASID_DMA_RW));
 	ASSERT_EQ(0, ioasid_map(self->fd, self->a, w + (n - margin) * PG,
 				above, margin * PG, IOASID_DMA_RW));
-	EXPECT_EQ(-1, first_wrong_page(self->dev, rs - margin * PG, w, margin));
-	EXPECT_EQ(-1, first_wrong_page(self->dev, above,
+	EXPECT_EQ(-1, first_wrong_page(self->dev, NO_PASID, rs - margin * PG, w, margin));
+	EXPECT_EQ(-1, first_wrong_page(self->dev, NO_PASID, above,
 				       w + (n - margin) * PG, margin));
 	/* the range is checked before the overlap: ERANGE, not EEXIST */
 	c = charge_now();
 	EXPECT_EQ(-ERANGE, ioasid_map(self->fd, self->a, w, rs - margin * PG,
 				      n * PG, IOASID_DMA_RW));
-	EXPECT_EQ(-1, first_reachable_page(self->dev, rs, RESV_PAGES));
+	EXPECT_EQ(-1, first_reachable_page(self->dev, NO_PASID, rs, RESV_PAGES));
 	EXPECT_EQ(-1, first_pinned_mismatch(self->testif, w + margin * PG,
 					    RESV_PAGES, 0));
 	EXPECT_EQ(-1, first_pinned_mismatch(self->testif, w, margin, 1));
-	EXPECT_EQ(-1, first_wrong_page(self->dev, rs - margin * PG, w, margin));
-	EXPECT_EQ(-1, first_wrong_page(self->dev, above,
+	EXPECT_EQ(-1, first_wrong_page(self->dev, NO_PASID, rs - margin * PG, w, margin));
+	EXPECT_EQ(-1, first_wrong_page(self->dev, NO_PASID, above,
 				       w + (n - margin) * PG, margin));
 	EXPECT_CHARGE(c);
 	EXPECT_SENTINEL();
 	/* an unmap may span the window: it removes both */
 	EXPECT_EQ(2 * margin * PG, ioasid_unmap(self->fd, self->a,
 						rs - margin * PG, n * PG));
-	EXPECT_EQ(-1, first_reachable_page(self->dev, rs - margin * PG, n));
+	EXPECT_EQ(-1, first_reachable_page(self->dev, NO_PASID, rs - margin * PG, n));
 	EXPECT_EQ(-1, first_pinned_mismatch(self->testif, w, n, 0));
 	EXPECT_SENTINEL();
 	munmap(w, n * PG);
@@ -307,7 +259,7 @@ TEST_F(rng, map_at_the_top_of_the_address_width)
 	/* the last granule below the top */
 	ASSERT_EQ(0, ioasid_map(self->fd, self->a, self->buf + 5 * PG,
 				top - PG, PG, IOASID_DMA_RW));
-	EXPECT_EQ(-1, first_wrong_page(self->dev, top - PG, self->buf + 5 * PG,
+	EXPECT_EQ(-1, first_wrong_page(self->dev, NO_PASID, top - PG, self->buf + 5 * PG,
 				       1));
 	EXPECT_EQ(IOASID_TEST_DMA_OK, dma_read(self->dev, top - 1, &byte, 1));
 	EXPECT_EQ(self->buf[6 * PG - 1], byte);
@@ -315,11 +267,11 @@ TEST_F(rng, map_at_the_top_of_the_address_width)
 	/* n granules that end exactly at the top, every one reached */
 	ASSERT_EQ(0, ioasid_map(self->fd, self->a, self->buf, top - n * PG,
 				n * PG, IOASID_DMA_RW));
-	EXPECT_EQ(-1, first_wrong_page(self->dev, top - n * PG, self->buf, n));
+	EXPECT_EQ(-1, first_wrong_page(self->dev, NO_PASID, top - n * PG, self->buf, n));
 	EXPECT_EQ(-1, first_pinned_mismatch(self->testif, self->buf, n, 1));
 	EXPECT_EQ(n * PG, ioasid_unmap(self->fd, self->a, top - n * PG,
 				       n * PG));
-	EXPECT_EQ(-1, first_reachable_page(self->dev, top - n * PG, n));
+	EXPECT_EQ(-1, first_reachable_page(self->dev, NO_PASID, top - n * PG, n));
 	EXPECT_EQ(-1, first_pinned_mismatch(self->testif, self->buf, NPG, 0));
 	EXPECT_CHARGE(c);
 	EXPECT_SENTINEL();
@@ -369,7 +321,7 @@ TEST_F(rng, class_b_ranges_are_checked_whole)
 	/* four granules that end exactly at the top, every page reached */
 	ASSERT_EQ(0, ioasid_map(self->fd, b, m, top - 4 * BG, 4 * BG,
 				IOASID_DMA_RW));
-	EXPECT_EQ(-1, first_wrong_page(dev, top - 4 * BG, m, 4 * gp));
+	EXPECT_EQ(-1, first_wrong_page(dev, NO_PASID, top - 4 * BG, m, 4 * gp));
 	EXPECT_EQ(-1, first_pinned_mismatch(self->testif, m, 4 * gp, 1));
 	EXPECT_EQ(-1, first_pinned_mismatch(self->testif, m + 4 * BG,
 					    (n - 4) * gp, 0));
@@ -378,12 +330,12 @@ TEST_F(rng, class_b_ranges_are_checked_whole)
 				IOASID_DMA_RW));
 	ASSERT_EQ(0, ioasid_map(self->fd, b, m + 5 * BG, above, BG,
 				IOASID_DMA_RW));
-	EXPECT_EQ(-1, first_wrong_page(dev, rs - BG, m + 4 * BG, gp));
-	EXPECT_EQ(-1, first_wrong_page(dev, above, m + 5 * BG, gp));
+	EXPECT_EQ(-1, first_wrong_page(dev, NO_PASID, rs - BG, m + 4 * BG, gp));
+	EXPECT_EQ(-1, first_wrong_page(dev, NO_PASID, above, m + 5 * BG, gp));
 	EXPECT_EQ(6 * BG, ioasid_unmap_all(self->fd, b));
-	EXPECT_EQ(-1, first_reachable_page(dev, top - 4 * BG, 4 * gp));
-	EXPECT_EQ(-1, first_reachable_page(dev, rs - BG, gp));
-	EXPECT_EQ(-1, first_reachable_page(dev, above, gp));
+	EXPECT_EQ(-1, first_reachable_page(dev, NO_PASID, top - 4 * BG, 4 * gp));
+	EXPECT_EQ(-1, first_reachable_page(dev, NO_PASID, rs - BG, gp));
+	EXPECT_EQ(-1, first_reachable_page(dev, NO_PASID, above, gp));
 	EXPECT_EQ(-1, first_pinned_mismatch(self->testif, m, n * gp, 0));
 	EXPECT_CHARGE(c);
 	EXPECT_SENTINEL();
@@ -422,7 +374,7 @@ TEST_F(rng, map_with_a_read_only_page_in_the_middle)
 		/* for reading only, the range maps whole */
 		ASSERT_EQ(0, ioasid_map(self->fd, self->a, m, IOVA, n * PG,
 					IOASID_DMA_READ));
-		EXPECT_EQ(-1, first_wrong_page(self->dev, IOVA, m, n));
+		EXPECT_EQ(-1, first_wrong_page(self->dev, NO_PASID, IOVA, m, n));
 		EXPECT_EQ(-1, first_pinned_mismatch(self->testif, m, n, 1));
 		EXPECT_EQ(IOASID_TEST_DMA_PERMISSION,
 			  dma_write(self->dev, IOVA + where[i] * PG, data,
@@ -472,7 +424,7 @@ TEST_F(rng, map_with_a_hole_in_the_middle)
 		EXPECT_EQ(-1, first_pinned_mismatch(self->testif,
 						    m + (hole + 1) * PG,
 						    n - hole - 1, 0));
-		EXPECT_EQ(-1, first_reachable_page(self->dev, IOVA, n));
+		EXPECT_EQ(-1, first_reachable_page(self->dev, NO_PASID, IOVA, n));
 		EXPECT_CHARGE(c);
 		EXPECT_SENTINEL();
 	}
@@ -482,13 +434,13 @@ TEST_F(rng, map_with_a_hole_in_the_middle)
 	ASSERT_EQ(0, ioasid_map(self->fd, self->a, m + (hole + 1) * PG,
 				IOVA + (hole + 1) * PG, (n - hole - 1) * PG,
 				IOASID_DMA_RW));
-	EXPECT_EQ(-1, first_wrong_page(self->dev, IOVA, m, hole));
-	EXPECT_EQ(-1, first_reachable_page(self->dev, IOVA + hole * PG, 1));
-	EXPECT_EQ(-1, first_wrong_page(self->dev, IOVA + (hole + 1) * PG,
+	EXPECT_EQ(-1, first_wrong_page(self->dev, NO_PASID, IOVA, m, hole));
+	EXPECT_EQ(-1, first_reachable_page(self->dev, NO_PASID, IOVA + hole * PG, 1));
+	EXPECT_EQ(-1, first_wrong_page(self->dev, NO_PASID, IOVA + (hole + 1) * PG,
 				       m + (hole + 1) * PG, n - hole - 1));
 	EXPECT_EQ((n - 1) * PG, ioasid_unmap(self->fd, self->a, IOVA, n * PG));
 	EXPECT_EQ(-1, first_pinned_mismatch(self->testif, m, hole, 0));
-	EXPECT_EQ(-1, first_reachable_page(self->dev, IOVA, n));
+	EXPECT_EQ(-1, first_reachable_page(self->dev, NO_PASID, IOVA, n));
 	EXPECT_CHARGE(c);
 	munmap(m, hole * PG);
 	munmap(m + (hole + 1) * PG, (n - hole - 1) * PG);
@@ -584,9 +536,9 @@ static long first_bad_layout_page(FIXTURE_DATA(rng) *self, const bool *alive)
 
 		if (testif_pinned(self->testif, self->buf + p * PG) != mapped)
 			return p;
-		if (mapped ? first_wrong_page(self->dev, IOVA + p * PG,
+		if (mapped ? first_wrong_page(self->dev, NO_PASID, IOVA + p * PG,
 					      self->buf + p * PG, 1) >= 0 :
-			     first_reachable_page(self->dev, IOVA + p * PG,
+			     first_reachable_page(self->dev, NO_PASID, IOVA + p * PG,
 						  1) >= 0)
 			return p;
 	}
@@ -741,14 +693,14 @@ TEST_F(rng, map_over_several_mappings)
 		const uint8_t *from = layout_owner(p) >= 0 ? self->buf : fresh;
 		const uint8_t *want = from + p * PG;
 
-		EXPECT_EQ(-1, first_wrong_page(self->dev, IOVA + p * PG, want,
+		EXPECT_EQ(-1, first_wrong_page(self->dev, NO_PASID, IOVA + p * PG, want,
 					       1))
 			TH_LOG("page %ld", p);
 		EXPECT_EQ(1, testif_pinned(self->testif, want));
 	}
 	EXPECT_EQ(LAYOUT_END * PG, ioasid_unmap(self->fd, self->a, IOVA,
 						LAYOUT_END * PG));
-	EXPECT_EQ(-1, first_reachable_page(self->dev, IOVA, LAYOUT_END));
+	EXPECT_EQ(-1, first_reachable_page(self->dev, NO_PASID, IOVA, LAYOUT_END));
 	EXPECT_EQ(-1, first_pinned_mismatch(self->testif, fresh, LAYOUT_END,
 					    0));
 	EXPECT_EQ(-1, first_pinned_mismatch(self->testif, self->buf, NPG, 0));
@@ -771,7 +723,7 @@ TEST_F(rng, dma_reaches_every_page_of_a_mapping)
 	EXPECT_EQ(-1, first_pinned_mismatch(self->testif, self->buf + n * PG,
 					    NPG - n, 0));
 	/* page by page, and all of it in one DMA */
-	EXPECT_EQ(-1, first_wrong_page(self->dev, IOVA, self->buf, n));
+	EXPECT_EQ(-1, first_wrong_page(self->dev, NO_PASID, IOVA, self->buf, n));
 	ASSERT_EQ(IOASID_TEST_DMA_OK, dma_read(self->dev, IOVA, big, n * PG));
 	EXPECT_EQ(0, memcmp(big, self->buf, n * PG));
 	/* a write to each page lands in that page, at the same offset */
@@ -794,7 +746,7 @@ TEST_F(rng, dma_reaches_every_page_of_a_mapping)
 
 	EXPECT_EQ(n * PG, ioasid_unmap(self->fd, self->a, IOVA, n * PG));
 	/* every page is blocked, for reads and for writes */
-	EXPECT_EQ(-1, first_reachable_page(self->dev, IOVA, n));
+	EXPECT_EQ(-1, first_reachable_page(self->dev, NO_PASID, IOVA, n));
 	memset(page, 0xee, PG);
 	for (i = 0; i < n; i++) {
 		EXPECT_EQ(IOASID_TEST_DMA_NO_TRANSLATION,
@@ -847,7 +799,7 @@ TEST_F(rng, map_of_registered_memory_whose_pages_were_replaced)
 					      IOASID_DMA_RW))
 			TH_LOG("case %u", i);
 		/* nothing mapped; the new page unpinned, the rest as before */
-		EXPECT_EQ(-1, first_reachable_page(self->dev, IOVA, n));
+		EXPECT_EQ(-1, first_reachable_page(self->dev, NO_PASID, IOVA, n));
 		EXPECT_EQ(0, testif_pinned(self->testif, m + gone * PG));
 		EXPECT_EQ(-1, first_pinned_mismatch(self->testif, m, gone, 1));
 		EXPECT_EQ(-1, first_pinned_mismatch(self->testif,
@@ -862,8 +814,8 @@ TEST_F(rng, map_of_registered_memory_whose_pages_were_replaced)
 	ASSERT_EQ(0, ioasid_map(self->fd, self->a, m + (gone + 1) * PG,
 				IOVA + (gone + 1) * PG, (n - gone - 1) * PG,
 				IOASID_DMA_RW));
-	EXPECT_EQ(-1, first_wrong_page(self->dev, IOVA, m, gone));
-	EXPECT_EQ(-1, first_wrong_page(self->dev, IOVA + (gone + 1) * PG,
+	EXPECT_EQ(-1, first_wrong_page(self->dev, NO_PASID, IOVA, m, gone));
+	EXPECT_EQ(-1, first_wrong_page(self->dev, NO_PASID, IOVA + (gone + 1) * PG,
 				       m + (gone + 1) * PG, n - gone - 1));
 	EXPECT_EQ(0, testif_pinned(self->testif, m + gone * PG));
 	EXPECT_CHARGE(c);
