@@ -257,6 +257,9 @@ TEST_F(dma, map_invalid_arguments)
 	/* an IOVA range that wraps around */
 	EXPECT_EQ(-EINVAL, ioasid_map(self->fd, self->a, b, -2 * PG, 4 * PG,
 				      IOASID_DMA_RW));
+	/* one that ends at 2^64 does not wrap: it is only out of range */
+	EXPECT_EQ(-ERANGE, ioasid_map(self->fd, self->a, b, -2 * PG, 2 * PG,
+				      IOASID_DMA_RW));
 	/* memory outside the user address space, or wrapping around */
 	EXPECT_EQ(-EINVAL, ioasid_map_va(self->fd, self->a, kernel, IOVA, PG,
 					 IOASID_DMA_RW));
@@ -447,7 +450,7 @@ TEST_F(dma, unmap_cannot_split_a_mapping)
 	};
 	unsigned int i;
 
-	REQ(REQ-UNMAP-ARGS, REQ-ARG-NOCHANGE);
+	REQ(REQ-UNMAP-ARGS, REQ-UNMAP, REQ-ARG-NOCHANGE);
 	/* M: four pages at x; N: one page right after it */
 	ASSERT_EQ(0, ioasid_map(self->fd, self->a, self->buf, x, 4 * PG,
 				IOASID_DMA_RW));
@@ -461,6 +464,10 @@ TEST_F(dma, unmap_cannot_split_a_mapping)
 	/* empty, wrapping, misaligned */
 	EXPECT_EQ(-EINVAL, ioasid_unmap(self->fd, self->a, x, 0));
 	EXPECT_EQ(-EINVAL, ioasid_unmap(self->fd, self->a, -2 * PG, 4 * PG));
+	/* a range that ends at 2^64 does not wrap, and holds nothing */
+	EXPECT_EQ(0, ioasid_unmap(self->fd, self->a, -2 * PG, 2 * PG));
+	EXPECT_EQ(0, ioasid_unmap(self->fd, self->a, x + 5 * PG,
+				  -(x + 5 * PG)));
 	EXPECT_EQ(-EINVAL, ioasid_unmap(self->fd, self->a, x + 1, 5 * PG));
 	EXPECT_EQ(-EINVAL, ioasid_unmap(self->fd, self->a, x, 5 * PG + 1));
 	EXPECT_EQ(-EINVAL, ioasid_unmap(self->fd, self->a, x - PG / 2, 6 * PG));
