@@ -1234,6 +1234,72 @@ TEST_F(dma, dma_with_an_unusable_buffer)
 	EXPECT_EQ(PAT(0), dma_peek(self->dev, IOVA));
 }
 
+/* /proc/sys/vm/nr_hugepages, or -1; and setting it. */
+static long nr_hugepages(long set)
+{
+	FILE *f = fopen("/proc/sys/vm/nr_hugepages", set < 0 ? "r" : "w");
+	long n = -1;
+
+	if (!f)
+		return -1;
+	if (set < 0 ? fscanf(f, "%ld", &n) != 1 : fprintf(f, "%ld\n", set) < 0)
+		n = -1;
+	else if (set >= 0)
+		n = set;
+	if (fclose(f))
+		n = -1;
+	return n;
+}
+
+/*
+ * Memory backed by 2 MiB pages, mapped at an IOVA aligned like it, may be
+ * entered into the page table as large pages; mapped at an IOVA that is
+ * not, it cannot.  Either way every byte translates to its own place,
+ * reads and writes, and nothing is reached after the unmap.
+ */
+TEST_F(dma, huge_page_backed_memory_translates_byte_for_byte)
+{
+	const size_t len = 4ul << 20, huge = 2ul << 20;
+	const uint64_t iovas[] = { 1ull << 31, (1ull << 31) + 16 * PG };
+	long saved = nr_hugepages(-1);
+	uint8_t *mem, page[PG];
+	unsigned int k;
+	size_t off;
+
+	REQ(REQ-MAP, REQ-UNMAP-BLOCKS, REQ-TESTIF-DMA);
+	if (saved < 0 || nr_hugepages(saved + 2) < 0)
+		SKIP(return, "cannot reserve huge pages");
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	if (mem == MAP_FAILED) {
+		nr_hugepages(saved);
+		SKIP(return, "no 2 MiB huge pages: %s", strerror(errno));
+	}
+	for (off = 0; off < len; off += PG)
+		memset(mem + off, (uint8_t)(off / PG * 7 + 1), PG);
+	for (k = 0; k < 2; k++) {
+		ASSERT_EQ(0, ioasid_map(self->fd, self->a, mem, iovas[k], len,
+					IOASID_DMA_RW));
+		for (off = 0; off < len; off += 37 * PG + 123) {
+			EXPECT_EQ(mem[off], dma_peek(self->dev, iovas[k] + off))
+				TH_LOG("mapping %u, offset %#zx", k, off);
+		}
+		ASSERT_EQ(IOASID_TEST_DMA_OK,
+			  dma_read(self->dev, iovas[k] + huge - PG / 2, page, PG));
+		EXPECT_EQ(0, memcmp(page, mem + huge - PG / 2, PG));
+		memset(page, 0xe0 + k, PG);
+		ASSERT_EQ(IOASID_TEST_DMA_OK,
+			  dma_write(self->dev, iovas[k] + 3 * huge / 2, page, PG));
+		EXPECT_EQ(0, memcmp(page, mem + 3 * huge / 2, PG));
+		EXPECT_EQ((long)len, ioasid_unmap_all(self->fd, self->a));
+		for (off = 0; off < len; off += huge / 2) {
+			EXPECT_EQ(BLOCKED, dma_peek(self->dev, iovas[k] + off));
+		}
+	}
+	munmap(mem, len);
+	nr_hugepages(saved);
+}
+
 TEST_F(dma, iotlb_and_pinned_bad_arguments)
 {
 	struct ioasid_test_iotlb iotlb = { .argsz = sizeof(iotlb) };
