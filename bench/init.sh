@@ -5,7 +5,8 @@
 # It loads the modules listed in /modules/order, binds QEMU's edu device
 # to vfio-pci, runs /bench/ioasid_bench with the size, repetitions and
 # IOVA given on the kernel command line (bench.mib=N bench.reps=N
-# bench.iova=ADDR, and bench.thp=1 for THP only), and powers off.  Lines
+# bench.iova=ADDR, bench.thp=1 for THP only, bench.scale=MIB,MIB,... for
+# the scaling table), and powers off.  Lines
 # for the host start with "bench| " (the program's output) or
 # "bench-init: " (this script); the exit status goes to QEMU through
 # isa-debug-exit at port 0xf4: 0 when everything worked.
@@ -39,6 +40,7 @@ mib=1024
 reps=3
 iova=0x40000000
 thp=
+scale=
 read -r cmdline < /proc/cmdline
 for arg in $cmdline; do
 	case $arg in
@@ -46,6 +48,7 @@ for arg in $cmdline; do
 	bench.reps=*) reps=${arg#*=} ;;
 	bench.iova=*) iova=${arg#*=} ;;
 	bench.thp=1) thp=-t ;;
+	bench.scale=*) scale="-s ${arg#*=}" ;;
 	esac
 done
 
@@ -83,7 +86,8 @@ say "memory: $(grep -E '^(MemTotal|MemFree)' /proc/meminfo |
 
 say "bench begin"
 {
-	/bench/ioasid_bench -m "$mib" -r "$reps" -i "$iova" $thp 2>&1
+	# shellcheck disable=SC2086 # $thp and $scale are options or nothing
+	/bench/ioasid_bench -m "$mib" -r "$reps" -i "$iova" $thp $scale 2>&1
 	echo $? > /tmp/bench.rc
 } | sed 's/^/bench| /'
 rc=$(cat /tmp/bench.rc)

@@ -5,7 +5,7 @@
  * (VFIO_IOMMU_MAP_DMA, VFIO_IOMMU_UNMAP_DMA), in the same run, on the
  * same memory.
  *
- *	ioasid_bench [-m MIB] [-r REPS] [-i IOVA] [-t]
+ *	ioasid_bench [-m MIB] [-r REPS] [-i IOVA] [-t] [-s MIB,MIB,...]
  *
  * /dev/ioasid side: a test device of the conformance test interface
  * (/dev/ioasid-test, mock IOMMU of class A) is bound to an IOASID
@@ -33,6 +33,13 @@
  * mapping is real.  The table shows every
  * repetition, the median and the throughput at the median, and the ratio
  * of the medians (ioasid / vfio).
+ *
+ * With -s, every kind of memory is then measured again at each of the
+ * sizes listed, and a scaling table shows the medians per size together
+ * with the time per page of the backing (4 KiB, or 2 MiB for huge pages):
+ * a cost that grows with the number of IOMMU pages, not with the number
+ * of 4 KiB pages, shows as a time per 2 MiB page that stays the same
+ * across sizes and is far below 512 times the time per 4 KiB page.
  *
  * Exit status: 0 when every measurement that was attempted succeeded (a
  * huge page backing that the guest cannot provide is not a failure), 1
@@ -921,9 +928,51 @@ static void print_table(struct run *runs, int nr)
 	}
 }
 
+#define MAX_SIZES	8
+
+/* The medians of one kind of memory at one size; 0 if not measured. */
+struct scaled {
+	size_t length;
+	char label[24];
+	double med[NR_SIDES][NR_OPS];
+	bool huge;
+};
+
+static void print_scaling(const struct scaled *sc, int nsizes)
+{
+	const struct scaled *e;
+	enum iface side;
+	int i, k;
+
+	printf("\nscaling: median times per size, and per page of the backing\n");
+	printf("%-11s %6s %9s  %-7s %9s %9s %12s %12s\n", "memory", "MiB",
+	       "pages", "api", "map (s)", "unmap (s)", "map ns/page",
+	       "unmap ns/pg");
+	for (k = 0; k < NR_BACKINGS; k++) {
+		for (i = 0; i < nsizes; i++) {
+			e = &sc[i * NR_BACKINGS + k];
+			for (side = 0; side < NR_SIDES; side++) {
+				size_t pages = e->length /
+					       (e->huge ? SZ_2M : SZ_4K);
+
+				if (!e->med[side][OP_MAP])
+					continue;
+				printf("%-11s %6zu %9zu  %-7s %9.4f %9.4f %12.0f %12.0f\n",
+				       e->label, e->length / MIB, pages,
+				       side_name[side], e->med[side][OP_MAP],
+				       e->med[side][OP_UNMAP],
+				       e->med[side][OP_MAP] * 1e9 / pages,
+				       e->med[side][OP_UNMAP] * 1e9 / pages);
+			}
+		}
+	}
+	printf("(pages: 4 KiB pages, or 2 MiB pages for huge-page memory)\n");
+}
+
 static void usage(const char *prog)
 {
-	fprintf(stderr, "%s [-m MIB] [-r REPS] [-i IOVA] [-t]\n", prog);
+	fprintf(stderr, "%s [-m MIB] [-r REPS] [-i IOVA] [-t] [-s MIB,...]\n",
+		prog);
 	fprintf(stderr, "  MIB and IOVA multiples of 2 MiB, 1 <= REPS <= %d\n",
 		MAX_REPS);
 	exit(2);
@@ -956,17 +1005,51 @@ static void print_header(void)
 		printf("    %d. %s\n", kind + 1, backing_help[kind]);
 }
 
-int main(int argc, char **argv)
+/*
+ * Measure every kind of memory at the current length; 1 when a
+ * measurement that was attempted failed.
+ */
+static int measure_all(struct sides *s, struct run *runs)
 {
-	struct run runs[NR_BACKINGS];
 	enum backing kind;
 	enum iface side;
 	struct buffer b;
-	struct sides s;
 	int bad = 0;
-	int opt;
 
-	while ((opt = getopt(argc, argv, "m:r:i:t")) != -1) {
+	memset(runs, 0, NR_BACKINGS * sizeof(*runs));
+	/* One buffer at a time, so that at most one range is pinned. */
+	for (kind = 0; kind < NR_BACKINGS; kind++) {
+		if (buffer_make(&b, &runs[kind], kind)) {
+			/* the guest may lack huge pages; 4 KiB pages it has */
+			if (kind != BACKING_HUGE)
+				bad = 1;
+			continue;
+		}
+		describe_layout(runs[kind].label, b.buf);
+		measure(s, &runs[kind], b.buf);
+		buffer_free(&b);
+	}
+	for (kind = 0; kind < NR_BACKINGS; kind++)
+		for (side = 0; side < NR_SIDES; side++)
+			if (!runs[kind].unavailable[0] &&
+			    runs[kind].done[side] < reps)
+				bad = 1;
+	return bad;
+}
+
+int main(int argc, char **argv)
+{
+	struct scaled scaled[MAX_SIZES * NR_BACKINGS];
+	size_t sizes[MAX_SIZES], main_length;
+	struct run runs[NR_BACKINGS];
+	int bad = 0, nsizes = 0, nscaled = 0, i, k;
+	enum iface side;
+	struct sides s;
+	char *tok;
+	int opt;
+	enum op op;
+
+	while ((opt = getopt(argc, argv, "m:r:i:ts:")) != -1) {
 		switch (opt) {
 		case 'm':
 			length = strtoul(optarg, NULL, 0) * MIB;
@@ -979,6 +1062,17 @@ int main(int argc, char **argv)
 			break;
 		case 't':
 			thp_only = true;
+			break;
+		case 's':
+			for (tok = strtok(optarg, ","); tok;
+			     tok = strtok(NULL, ",")) {
+				if (nsizes == MAX_SIZES)
+					usage(argv[0]);
+				sizes[nsizes] = strtoul(tok, NULL, 0) * MIB;
+				if (!sizes[nsizes] || sizes[nsizes] % SZ_2M)
+					usage(argv[0]);
+				nsizes++;
+			}
 			break;
 		default:
 			usage(argv[0]);
@@ -1005,26 +1099,35 @@ int main(int argc, char **argv)
 		vfio_describe(&s.vfio);
 	printf("\n");
 
-	/* One buffer at a time, so that at most one range is pinned. */
-	for (kind = 0; kind < NR_BACKINGS; kind++) {
-		if (buffer_make(&b, &runs[kind], kind)) {
-			/* the guest may lack huge pages; 4 KiB pages it has */
-			if (kind != BACKING_HUGE)
-				bad = 1;
-			continue;
-		}
-		describe_layout(runs[kind].label, b.buf);
-		measure(&s, &runs[kind], b.buf);
-		buffer_free(&b);
-	}
-
+	bad = measure_all(&s, runs);
 	print_table(runs, NR_BACKINGS);
 
-	for (kind = 0; kind < NR_BACKINGS; kind++)
-		for (side = 0; side < NR_SIDES; side++)
-			if (!runs[kind].unavailable[0] &&
-			    runs[kind].done[side] < reps)
-				bad = 1;
+	main_length = length;
+	for (i = 0; i < nsizes; i++) {
+		length = sizes[i];
+		printf("\nscaling run: %zu MiB\n", length / MIB);
+		bad |= measure_all(&s, runs);
+		for (k = 0; k < NR_BACKINGS; k++) {
+			struct scaled *sc = &scaled[nscaled++];
+
+			memset(sc, 0, sizeof(*sc));
+			sc->length = length;
+			sc->huge = k == BACKING_HUGE;
+			snprintf(sc->label, sizeof(sc->label), "%.15s",
+				 runs[k].label);
+			if (runs[k].unavailable[0])
+				continue;
+			for (side = 0; side < NR_SIDES; side++)
+				for (op = 0; op < NR_OPS; op++)
+					if (runs[k].done[side] == reps)
+						sc->med[side][op] =
+							median(runs[k].secs[side][op],
+							       reps);
+		}
+	}
+	length = main_length;
+	if (nsizes)
+		print_scaling(scaled, nsizes);
 
 	ioasid_teardown(&s.ioasid);
 	vfio_teardown(&s.vfio);

@@ -162,7 +162,8 @@ def qemu_argv(args, initrd):
     append = ("console=ttyS0 panic=-1 loglevel=4 intel_iommu=on "
               f"bench.mib={args.mib} bench.reps={args.reps} "
               f"bench.iova={args.iova:#x}"
-              + (" bench.thp=1" if args.thp else ""))
+              + (" bench.thp=1" if args.thp else "")
+              + (f" bench.scale={args.scale}" if args.scale else ""))
     return [
         args.qemu, "-machine", "q35",
         # One host thread: the 6.12 kernel can oops on code it patches
@@ -323,6 +324,9 @@ def main():
                              "of the interrupt window at 0xfee00000)")
     parser.add_argument("--thp", action="store_true",
                         help="huge pages from THP only, not hugetlbfs")
+    parser.add_argument("--scale", default="256,1024,2048",
+                        help="sizes in MiB for the scaling table, comma-"
+                             "separated (default 256,1024,2048; '' for none)")
     parser.add_argument("--timeout", type=int, default=3600,
                         help="seconds the whole run may take (default 3600)")
     args = parser.parse_args()
