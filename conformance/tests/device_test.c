@@ -124,7 +124,7 @@ TEST_F(devs, unbind_then_rebind_anywhere)
 	close(other);
 }
 
-TEST_F(devs, labels_are_not_reused_soon)
+TEST_F(devs, labels_are_handed_out_next_fit)
 {
 	int fresh = ioasid_open();
 	long label, last;

@@ -123,7 +123,7 @@ TEST_F(ctx, numbers_are_local_to_the_descriptor)
 	ASSERT_EQ(0, ioasid_free_one(self->fd, mine));
 }
 
-TEST_F(ctx, freed_numbers_are_not_reused_soon)
+TEST_F(ctx, numbers_are_handed_out_next_fit)
 {
 	int fresh = ioasid_open();
 	long first, last, id, keep[4];
