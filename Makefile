@@ -121,8 +121,16 @@ $(BUILD)/tests/%: conformance/tests/%.c $(TEST_HDRS) \
 DOC := $(BUILD)/doc
 SVGS := $(patsubst diagrams/%.dot,$(BUILD)/diagrams/%.svg,$(DIAGRAMS))
 SPEC_PROSE := $(wildcard spec/*.adoc)
+# The headers the specification lists whole: tangled without #line.
+DOC_TREE := $(BUILD)/doc-tree
 ADOC_FLAGS := --failure-level=WARN -v -a imagesdir=$(abspath $(BUILD)/diagrams) \
-	-a traceability=$(abspath $(TRACE)/requirements.adoc)
+	-a traceability=$(abspath $(TRACE)/requirements.adoc) \
+	-a uapiheader=$(abspath $(DOC_TREE)/include/uapi/linux/ioasid.h) \
+	-a testifheader=$(abspath $(DOC_TREE)/drivers/iommu/ioasid/ioasid_testif.h)
+
+$(DOC_TREE)/.stamp: $(SRCS) $(LIT)
+	$(Q)$(LIT) tangle --no-line -o $(DOC_TREE) $(SRCS)
+	$(Q)touch $@
 
 spec: $(DOC)/ioasid-spec.html $(DOC)/ioasid-spec.pdf \
 	$(DOC)/ioasid-reference.html $(DOC)/ioasid-reference.pdf
@@ -141,13 +149,13 @@ $(BUILD)/weave/%/.stamp: $(SRCS) $(LIT)
 # $(1): document name, $(2): weave mode
 define doc_rules
 $(DOC)/$(1).html: spec/$(1).adoc $(SPEC_PROSE) $(BUILD)/weave/$(2)/.stamp $(SVGS) \
-		$(TRACE)/requirements.adoc
+		$(TRACE)/requirements.adoc $(DOC_TREE)/.stamp
 	@mkdir -p $(DOC)
 	@echo "  HTML    $$@"
 	$(Q)asciidoctor $(ADOC_FLAGS) -a data-uri \
 		-a wovendir=$(abspath $(BUILD)/weave/$(2)) -o $$@ $$<
 $(DOC)/$(1).pdf: spec/$(1).adoc $(SPEC_PROSE) $(BUILD)/weave/$(2)/.stamp $(SVGS) \
-		$(TRACE)/requirements.adoc
+		$(TRACE)/requirements.adoc $(DOC_TREE)/.stamp
 	@mkdir -p $(DOC)
 	@echo "  PDF     $$@"
 	$(Q)asciidoctor-pdf $(ADOC_FLAGS) \
@@ -327,7 +335,8 @@ bench: $(BENCH_BIN) $(call MODULES_OF,$(BENCH_K)) bench/init.sh tools/bench.py
 clean:
 	rm -rf $(BUILD)/tree $(BUILD)/obj $(BUILD)/tests $(BUILD)/doc \
 		$(BUILD)/weave $(BUILD)/diagrams $(BUILD)/results $(BUILD)/runs \
-		$(BUILD)/lint-tree $(BUILD)/tools $(BUILD)/selfcheck $(TRACE)
+		$(BUILD)/lint-tree $(BUILD)/tools $(BUILD)/selfcheck $(TRACE) \
+		$(DOC_TREE)
 
 # Also drops the fetched kernels and extracted kernel sources.
 distclean:

@@ -233,13 +233,38 @@ static void weave_xref(struct buf *out, const struct piece *p)
 	buf_free(&b);
 }
 
+/*
+ * A piece as the specification shows it: the listing with its own title
+ * and anchors, without the chunk's name and cross-references, which
+ * belong to the literate reference.
+ */
+static void weave_piece_plain(struct buf *out, const struct web *w,
+			      const struct piece *p)
+{
+	const struct src *f = &w->files[p->file];
+	size_t i;
+
+	for (i = p->prefix; i < p->attr; i++)
+		put_line(out, &f->lines[i]);
+	buf_adds(out, p->attrs);
+	buf_addc(out, '\n');
+	for (i = p->open; i <= p->close; i++)
+		put_line(out, &f->lines[i]);
+	buf_addc(out, '\n');
+}
+
 static void weave_piece(struct buf *out, const struct web *w,
-			const struct piece *p)
+			const struct piece *p, enum doc doc)
 {
 	const struct src *f = &w->files[p->file];
 	const struct line *title = NULL;
 	bool wrap = false;
 	size_t i;
+
+	if (doc == DOC_SPEC) {
+		weave_piece_plain(out, w, p);
+		return;
+	}
 
 	for (i = p->prefix; i < p->attr; i++) {
 		const struct line *L = &f->lines[i];
@@ -301,8 +326,8 @@ void weave_file(struct web *w, size_t fi, enum doc doc, struct buf *out)
 			continue;
 		}
 		if (p && p->prefix == i) {
-			if (region != hidden)
-				weave_piece(out, w, p);
+			if (p->vis)
+				weave_piece(out, w, p, doc);
 			i = p->close;
 			k++;
 			continue;
