@@ -43,7 +43,7 @@ help:
 	@echo 'make spec        render the specification and the reference (HTML, PDF) into $(BUILD)/doc'
 	@echo 'make modules     tangle and build the modules against every kernel in KERNELS ($(KERNELS))'
 	@echo 'make tests       build the conformance test binaries'
-	@echo 'make lint        checkpatch --strict on the exported tree, kernel-doc on every header'
+	@echo 'make lint        checkpatch --strict on the exported tree, kernel-doc on every header and source'
 	@echo 'make report      requirement report: requirement -> tests -> result per kernel'
 	@echo 'make traceability  check that every requirement has a test and every test names real ones'
 	@echo 'make kernel-tree KTREE=DIR   export the kernel tree without #line directives'

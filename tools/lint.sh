@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Lint the exported kernel tree: checkpatch.pl --strict on every file, and
-# kernel-doc on every header with warnings as errors.  Prints one line
+# kernel-doc on every header and source with warnings as errors.  Prints one line
 # per check, the total, and writes "PASSED FAILED SKIPPED" to --counts.
 set -eu
 
@@ -51,7 +51,8 @@ for f in $(cd "$tree" && find . -type f | sed 's|^\./||' | sort); do
 	report "checkpatch.$f" "$st"
 done
 
-for h in $(cd "$tree" && find . -name '*.h' | sed 's|^\./||' | sort); do
+# headers, and the sources whose exported functions carry kernel-doc
+for h in $(cd "$tree" && find . -name '*.h' -o -name '*.c' | sed 's|^\./||' | sort); do
 	st=0
 	perl "$kerneldoc" -none -Wall -Werror "$tree/$h" >"$out" 2>&1 || st=$?
 	[ -s "$out" ] && st=1
