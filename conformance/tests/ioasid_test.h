@@ -280,7 +280,7 @@ static inline const struct mock_iommu *mock_iommu(uint32_t iommu_class)
 					 (1ull << 30),
 			.addr_width = 48,
 			.nesting = IOASID_NESTING_HW,
-			.formats = IOASID_FORMAT_MOCK,
+			.formats = IOASID_TEST_FORMAT_MOCK,
 		},
 		[IOASID_TEST_IOMMU_B] = {
 			.granule = 1ull << 16,
