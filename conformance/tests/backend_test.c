@@ -112,17 +112,13 @@ FIXTURE_SETUP(be)
 	self->caps = testif_caps(self->testif);
 	self->fd = ioasid_open();
 	ASSERT_LE(0, self->fd);
-	self->dev = testif_create_device(self->testif);
-	ASSERT_LE(0, self->dev);
-	ASSERT_LE(1, device_bind(self->dev, self->fd));
+	ASSERT_EQ(0, testif_attached_device(self->testif, self->fd, 0,
+					    &self->dev, &self->a));
 	self->dev2 = testif_create_device(self->testif);
 	ASSERT_LE(0, self->dev2);
 	ASSERT_LE(1, device_bind(self->dev2, self->fd));
-	self->a = ioasid_alloc_one(self->fd);
-	ASSERT_LE(1, self->a);
 	self->b = ioasid_alloc_one(self->fd);
 	ASSERT_LE(1, self->b);
-	ASSERT_EQ(0, device_attach(self->dev, self->a));
 	self->buf = test_memory(8 * PG, PG, 0x42);
 	ASSERT_NE(MAP_FAILED, self->buf);
 	self->pinned = ioasid_pinned_kb();

@@ -32,22 +32,6 @@
 #define CAPS		(IOASID_TEST_CAP_DEVICE | IOASID_TEST_CAP_DMA | \
 			 IOASID_TEST_CAP_PINNED)
 
-/*
- * Fill the @n pages at @p so that no two of them hold the same bytes, in
- * this buffer or another one with another @tag.
- */
-static void fill_pages(uint8_t *p, long n, uint32_t tag)
-{
-	long i;
-
-	for (i = 0; i < n; i++) {
-		uint32_t id[2] = { tag, (uint32_t)i };
-
-		memset(p + i * PG, (uint8_t)(tag + 3 * i), PG);
-		memcpy(p + i * PG, id, sizeof(id));
-	}
-}
-
 /* out_routes and out_missing of @ioasid, checked against PARTIAL. */
 #define EXPECT_ROUTES(fd, ioasid, routes, missing) do {			\
 	struct ioasid_info __i;						\

@@ -48,12 +48,8 @@ FIXTURE_SETUP(dma)
 	self->caps = testif_caps(self->testif);
 	self->fd = ioasid_open();
 	ASSERT_LE(0, self->fd);
-	self->dev = testif_create_pasid_device(self->testif, 8);
-	ASSERT_LE(0, self->dev);
-	ASSERT_LE(1, device_bind(self->dev, self->fd));
-	self->a = ioasid_alloc_one(self->fd);
-	ASSERT_LE(1, self->a);
-	ASSERT_EQ(0, device_attach(self->dev, self->a));
+	ASSERT_EQ(0, testif_attached_device(self->testif, self->fd, 8,
+					    &self->dev, &self->a));
 	self->buf = test_memory(NPG * PG, PG, 0);
 	ASSERT_NE(MAP_FAILED, self->buf);
 	for (i = 0; i < NPG; i++)

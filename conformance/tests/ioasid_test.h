@@ -609,6 +609,50 @@ static inline long first_pinned_mismatch(int testif, const uint8_t *p, long n,
 	return -1;
 }
 
+/*
+ * Fill the @n pages at @p so that no two of them hold the same bytes, in
+ * this buffer or another one with another @tag: each begins with its tag
+ * and index, and the rest is a byte of both.
+ */
+static inline void fill_pages(uint8_t *p, long n, uint32_t tag)
+{
+	long i;
+
+	for (i = 0; i < n; i++) {
+		uint32_t id[2] = { tag, (uint32_t)i };
+
+		memset(p + i * TEST_PAGE, (uint8_t)(tag + 3 * i), TEST_PAGE);
+		memcpy(p + i * TEST_PAGE, id, sizeof(id));
+	}
+}
+
+/*
+ * A new test device of class A with PASID width @pasid_bits, bound to
+ * @fd, its default route attached to a new IOASID of @fd: 0 with *@dev and
+ * *@ioasid set, or -errno (*@dev is the device, or -1, either way, for the
+ * caller to close).
+ */
+static inline long testif_attached_device(int testif, int fd,
+					  uint32_t pasid_bits, int *dev,
+					  long *ioasid)
+{
+	long ret;
+
+	*dev = testif_create_pasid_device(testif, pasid_bits);
+	if (*dev < 0) {
+		ret = *dev;
+		*dev = -1;
+		return ret;
+	}
+	ret = device_bind(*dev, fd);
+	if (ret < 0)
+		return ret;
+	*ioasid = ioasid_alloc_one(fd);
+	if (*ioasid < 0)
+		return *ioasid;
+	return device_attach(*dev, *ioasid);
+}
+
 /* IOASID_REGISTER_MEMORY or IOASID_UNREGISTER_MEMORY (@cmd); 0 or -errno. */
 static inline long ioasid_memory(int fd, unsigned long cmd, const void *p,
 				 uint64_t length)

@@ -53,23 +53,6 @@ static struct charge charge_now(void)
 	EXPECT_EQ((c).lck_kb, __now.lck_kb);				\
 } while (0)
 
-/*
- * Fill the @n pages at @p so that no two of them hold the same bytes, in
- * this buffer or another one with another @tag: each begins with its tag
- * and index, and the rest is a byte of both.
- */
-static void fill_pages(uint8_t *p, long n, uint32_t tag)
-{
-	long i;
-
-	for (i = 0; i < n; i++) {
-		uint32_t id[2] = { tag, (uint32_t)i };
-
-		memset(p + i * PG, (uint8_t)(tag + 3 * i), PG);
-		memcpy(p + i * PG, id, sizeof(id));
-	}
-}
-
 FIXTURE(rng) {
 	int testif;
 	int fd;
@@ -92,12 +75,8 @@ FIXTURE_SETUP(rng)
 		SKIP(return, "%s", why);
 	self->fd = ioasid_open();
 	ASSERT_LE(0, self->fd);
-	self->dev = testif_create_device(self->testif);
-	ASSERT_LE(0, self->dev);
-	ASSERT_LE(1, device_bind(self->dev, self->fd));
-	self->a = ioasid_alloc_one(self->fd);
-	ASSERT_LE(1, self->a);
-	ASSERT_EQ(0, device_attach(self->dev, self->a));
+	ASSERT_EQ(0, testif_attached_device(self->testif, self->fd, 0,
+					    &self->dev, &self->a));
 	self->buf = test_memory(NPG * PG, PG, 0);
 	ASSERT_NE(MAP_FAILED, self->buf);
 	fill_pages(self->buf, NPG, 0x10);
