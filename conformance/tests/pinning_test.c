@@ -4,14 +4,17 @@
  * across fork and descriptor passing), whose memory a registration and a
  * mapping stand for (the caller's, as it is when the command runs), that
  * pages a device may have written are marked dirty when they are unpinned,
- * and that a huge request fails at once, without work or warnings in
- * proportion to its length.
+ * that a huge request fails at once, without work or warnings in
+ * proportion to its length, and that a free gives back the pages of the
+ * commands it raced with before it returns.
  *
  * Tests that need a limit of their own run in a child process as a user
  * of their own (setuid() also drops CAP_IPC_LOCK), so that the count of
  * that user starts at zero and no other process shares it.
  */
 #include <grp.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -492,6 +495,81 @@ TEST_F(pin, huge_requests_fail_at_once)
 		TH_LOG("kernel log: %s", why);
 	munmap(none, HUGE);
 	close(kmsg);
+}
+
+/* A MAP_DMA on another thread, and its result. */
+struct map_job {
+	int fd;
+	uint32_t ioasid;
+	void *p;
+	uint64_t length;
+	long ret;
+	volatile int done;
+};
+
+static void *map_thread(void *arg)
+{
+	struct map_job *job = arg;
+
+	job->ret = ioasid_map(job->fd, job->ioasid, job->p, IOVA, job->length,
+			      IOASID_DMA_RW);
+	__atomic_store_n(&job->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * IOASID_FREE while another thread's MAP_DMA on the same IOASID is still
+ * pinning: when the free returns, the map has returned too and not one of
+ * its pages is still pinned.  The memory is untouched, so that the map
+ * faults every page in and the free surely meets it running; an attempt in
+ * which the map ended before the free began proves nothing and is made
+ * again.
+ */
+TEST_F(pin, a_free_returns_after_the_pages_of_racing_commands)
+{
+	const uint64_t len = 64ull << 20;
+	long before = ioasid_pinned_kb();
+	int attempt, raced = 0;
+
+	REQ(REQ-IOASID-FREE-DRAIN, REQ-PIN-UNCHARGE, REQ-IOASID-UNKNOWN);
+	ASSERT_LE(0, before);
+	for (attempt = 0; attempt < 5 && !raced; attempt++) {
+		struct map_job job = { .fd = self->fd, .length = len };
+		pthread_t thread;
+		int dev = -1;
+		long b, i;
+
+		ASSERT_EQ(0, testif_attached_device(self->testif, self->fd, 0,
+						    &dev, &b));
+		/* a page table, no route: the IOASID maps and can be freed */
+		ASSERT_EQ(0, device_detach(dev, b));
+		job.ioasid = b;
+		job.p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		ASSERT_NE(MAP_FAILED, job.p);
+		madvise(job.p, len, MADV_NOHUGEPAGE);
+		ASSERT_EQ(0, pthread_create(&thread, NULL, map_thread, &job));
+		while (ioasid_pinned_kb() == before &&
+		       !__atomic_load_n(&job.done, __ATOMIC_ACQUIRE))
+			sched_yield();
+		raced = !__atomic_load_n(&job.done, __ATOMIC_ACQUIRE);
+		EXPECT_EQ(0, ioasid_free_one(self->fd, b));
+		EXPECT_EQ(before, ioasid_pinned_kb());
+		for (i = 0; i < 8; i++)
+			EXPECT_EQ(0, testif_pinned(self->testif,
+					(uint8_t *)job.p + i * (len / 8)));
+		pthread_join(thread, NULL);
+		/* the map began first; it mapped, and the free undid it */
+		if (raced)
+			EXPECT_EQ(0, job.ret);
+		EXPECT_EQ(before, ioasid_pinned_kb());
+		EXPECT_EQ(-ENOENT, ioasid_map(self->fd, b, self->buf, IOVA, PG,
+					      IOASID_DMA_RW));
+		munmap(job.p, len);
+		close(dev);
+	}
+	EXPECT_TRUE(raced)
+		TH_LOG("the map ended before the free began in every attempt");
 }
 
 TEST_HARNESS_MAIN
