@@ -123,7 +123,7 @@ SVGS := $(patsubst diagrams/%.dot,$(BUILD)/diagrams/%.svg,$(DIAGRAMS))
 SPEC_PROSE := $(wildcard spec/*.adoc)
 # The headers the specification lists whole: tangled without #line.
 DOC_TREE := $(BUILD)/doc-tree
-ADOC_FLAGS := --failure-level=WARN -v -a imagesdir=$(abspath $(BUILD)/diagrams) \
+ADOC_FLAGS := --failure-level=INFO -v -a imagesdir=$(abspath $(BUILD)/diagrams) \
 	-a traceability=$(abspath $(TRACE)/requirements.adoc) \
 	-a uapiheader=$(abspath $(DOC_TREE)/include/uapi/linux/ioasid.h) \
 	-a testifheader=$(abspath $(DOC_TREE)/drivers/iommu/ioasid/ioasid_testif.h)
