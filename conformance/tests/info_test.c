@@ -32,9 +32,9 @@ static void expect_empty_info(struct __test_metadata *_metadata,
 	EXPECT_EQ(0, info->out_routes);
 	EXPECT_EQ(0, info->out_missing);
 	EXPECT_EQ(0, info->out_addr_width);
-	EXPECT_EQ(0, info->out_nesting);
+	EXPECT_EQ(0, info->__reserved_nesting);
 	EXPECT_EQ(0, info->out_pgsize_bitmap);
-	EXPECT_EQ(0, info->out_formats);
+	EXPECT_EQ(0, info->__reserved_formats);
 	EXPECT_EQ(0, info->num_ranges);
 	EXPECT_EQ(0, info->num_reserved);
 }
@@ -253,9 +253,9 @@ static void expect_class_info(struct __test_metadata *_metadata, int fd,
 	EXPECT_EQ(routes, info.out_routes);
 	EXPECT_EQ(0, info.out_missing);
 	EXPECT_EQ(m->addr_width, info.out_addr_width);
-	EXPECT_EQ(m->nesting, info.out_nesting);
+	EXPECT_EQ(0, info.__reserved_nesting);
 	EXPECT_EQ(m->pgsize_bitmap, info.out_pgsize_bitmap);
-	EXPECT_EQ(m->formats, info.out_formats);
+	EXPECT_EQ(0, info.__reserved_formats);
 	/* below the reserved window, and above it up to the width */
 	ASSERT_EQ(2, info.num_ranges);
 	EXPECT_EQ(0, ranges[0].start);
@@ -291,6 +291,39 @@ TEST_F(info, info_reports_the_iommu_of_class_b)
 	ASSERT_EQ(0, device_attach(self->devb, self->b));
 	expect_class_info(_metadata, self->fd, self->b, IOASID_TEST_IOMMU_B, 1);
 	EXPECT_EQ(0, ioasid_info_flags(self->fd, self->a));
+}
+
+/*
+ * The fields left to nesting read 0 in every state, whatever the caller
+ * left in them and whatever the IOMMU offers: before the first attach,
+ * and behind either class of mock IOMMU.
+ */
+TEST_F(info, fields_left_to_nesting_read_zero)
+{
+	struct ioasid_info info;
+	uint32_t ids[2] = { self->a, self->b };
+	int devs[2] = { self->dev, self->devb };
+	int step, i;
+
+	REQ(REQ-INFO-RESERVED, REQ-INFO);
+	for (step = 0; step < 2; step++) {
+		for (i = 0; i < 2; i++) {
+			if (step)
+				ASSERT_EQ(0, device_attach(devs[i], ids[i]));
+			memset(&info, 0xff, sizeof(info));
+			info.argsz = sizeof(info);
+			info.flags = 0;
+			info.ioasid = ids[i];
+			info.num_ranges = 0;
+			info.num_reserved = 0;
+			info.ranges = 0;
+			info.reserved = 0;
+			ASSERT_EQ(0, ioasid_ioctl(self->fd, IOASID_GET_INFO,
+						  &info));
+			EXPECT_EQ(0, info.__reserved_nesting);
+			EXPECT_EQ(0, info.__reserved_formats);
+		}
+	}
 }
 
 TEST_F(info, ranges_are_copied_as_far_as_there_is_room)

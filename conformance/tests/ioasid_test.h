@@ -264,8 +264,6 @@ struct mock_iommu {
 	uint64_t granule;		/* smallest page size */
 	uint64_t pgsize_bitmap;
 	uint32_t addr_width;
-	uint32_t nesting;
-	uint64_t formats;
 };
 
 #define MOCK_RESV_START		0xfee00000ull
@@ -279,15 +277,11 @@ static inline const struct mock_iommu *mock_iommu(uint32_t iommu_class)
 			.pgsize_bitmap = (1ull << 12) | (1ull << 21) |
 					 (1ull << 30),
 			.addr_width = 48,
-			.nesting = IOASID_NESTING_HW,
-			.formats = IOASID_TEST_FORMAT_MOCK,
 		},
 		[IOASID_TEST_IOMMU_B] = {
 			.granule = 1ull << 16,
 			.pgsize_bitmap = (1ull << 16) | (1ull << 29),
 			.addr_width = 39,
-			.nesting = 0,
-			.formats = 0,
 		},
 	};
 
