@@ -26,8 +26,11 @@ include tools/debugkernel.mk
 KERNELS ?= $(KSERIES) debug
 
 DRIVER := $(PYTHON) conformance/driver/run.py
-REPORT := $(DRIVER) report --spec-sources 'src/*.adoc' 'spec/*.adoc' \
-	--test-sources 'conformance/tests/*.c'
+# The chapters in the order of the documents: SRCS first, the test
+# interface annex last (--annex), whose requirements are counted apart.
+TESTIF_ANNEX := src/testif.adoc
+REPORT := $(DRIVER) report --spec-sources $(SRCS) 'src/*.adoc' 'spec/*.adoc' \
+	--annex $(TESTIF_ANNEX) --test-sources 'conformance/tests/*.c'
 RESULTS_JSON = $(wildcard $(foreach k,$(KERNELS),$(BUILD)/results/conformance-$(k).json))
 TRACE := $(BUILD)/traceability
 
@@ -124,7 +127,6 @@ SPEC_PROSE := $(wildcard spec/*.adoc)
 # The headers the specification lists whole: tangled without #line.
 DOC_TREE := $(BUILD)/doc-tree
 ADOC_FLAGS := --failure-level=INFO -v -a imagesdir=$(abspath $(BUILD)/diagrams) \
-	-a traceability=$(abspath $(TRACE)/requirements.adoc) \
 	-a uapiheader=$(abspath $(DOC_TREE)/include/uapi/linux/ioasid.h) \
 	-a testifheader=$(abspath $(DOC_TREE)/drivers/iommu/ioasid/ioasid_testif.h)
 
@@ -146,19 +148,23 @@ $(BUILD)/weave/%/.stamp: $(SRCS) $(LIT)
 	$(Q)$(LIT) weave --doc=$* -o $(dir $@) $(SRCS)
 	$(Q)touch $@
 
-# $(1): document name, $(2): weave mode
+# $(1): document name, $(2): weave mode.  Each document includes its own
+# traceability matrix: the specification's without results, the
+# reference's with the results of the runs.
 define doc_rules
 $(DOC)/$(1).html: spec/$(1).adoc $(SPEC_PROSE) $(BUILD)/weave/$(2)/.stamp $(SVGS) \
-		$(TRACE)/requirements.adoc $(DOC_TREE)/.stamp
+		$(TRACE)/requirements-$(2).adoc $(DOC_TREE)/.stamp
 	@mkdir -p $(DOC)
 	@echo "  HTML    $$@"
 	$(Q)asciidoctor $(ADOC_FLAGS) -a data-uri \
+		-a traceability=$(abspath $(TRACE)/requirements-$(2).adoc) \
 		-a wovendir=$(abspath $(BUILD)/weave/$(2)) -o $$@ $$<
 $(DOC)/$(1).pdf: spec/$(1).adoc $(SPEC_PROSE) $(BUILD)/weave/$(2)/.stamp $(SVGS) \
-		$(TRACE)/requirements.adoc $(DOC_TREE)/.stamp
+		$(TRACE)/requirements-$(2).adoc $(DOC_TREE)/.stamp
 	@mkdir -p $(DOC)
 	@echo "  PDF     $$@"
 	$(Q)asciidoctor-pdf $(ADOC_FLAGS) \
+		-a traceability=$(abspath $(TRACE)/requirements-$(2).adoc) \
 		-a wovendir=$(abspath $(BUILD)/weave/$(2)) -o $$@ $$<
 endef
 $(eval $(call doc_rules,ioasid-spec,spec))
@@ -283,21 +289,31 @@ selfcheck-debug: $(foreach b,$(PLANT_BUGS),$(SELFCHECK)/plant-$(b)/plant_bug.ko)
 
 # Requirements: every requirement of the spec has a test (or a reason why
 # it cannot), every test names existing requirements; the report maps
-# requirements to tests and their results on each kernel, and both
-# documents include it as their traceability matrix.
+# requirements to tests and their results on each kernel.  Both documents
+# include it as their traceability matrix, ordered by chapter with the
+# annex last; only the reference's shows results.
 
 .PHONY: traceability report
 traceability:
 	@mkdir -p $(BUILD)/results
 	$(Q)$(REPORT) --check --counts $(BUILD)/results/traceability.counts
 
-$(TRACE)/requirements.adoc: $(SRCS) $(SPEC_PROSE) $(TEST_SRCS) $(TEST_HDRS) \
-		$(RESULTS_JSON) $(wildcard conformance/driver/ioasid_conform/*.py)
+REPORT_DEPS := $(SRCS) $(SPEC_PROSE) $(TEST_SRCS) $(TEST_HDRS) \
+	$(wildcard conformance/driver/ioasid_conform/*.py)
+
+# The specification's matrix: requirement -> tests, no results, so it
+# does not change with the runs.
+$(TRACE)/requirements-spec.adoc: $(REPORT_DEPS)
+	@mkdir -p $(TRACE)
+	$(Q)$(REPORT) --adoc-no-results $@
+
+# The reference's matrix: the same, with the result on each kernel.
+$(TRACE)/requirements-reference.adoc: $(REPORT_DEPS) $(RESULTS_JSON)
 	@mkdir -p $(TRACE)
 	$(Q)$(REPORT) $(if $(RESULTS_JSON),--results $(RESULTS_JSON)) \
 		--adoc $@ --json $(TRACE)/requirements.json
 
-report: $(TRACE)/requirements.adoc
+report: $(TRACE)/requirements-reference.adoc
 	$(Q)$(REPORT) $(if $(RESULTS_JSON),--results $(RESULTS_JSON)) \
 		--junit $(BUILD)/results/conformance.junit.xml --text
 

@@ -168,7 +168,7 @@ TEST_F(be, fail_next_rejects_an_unknown_operation)
 	REQ(REQ-TESTIF-FAIL, REQ-ARG-SIZE-MIN, REQ-ARG-SIZE-MAX, REQ-ARG-TAIL,
 	    REQ-ARG-FLAGS, REQ-ARG-FAULT);
 	NEED_FAIL();
-	EXPECT_EQ(-EINVAL, testif_fail_next(self->testif, IOASID_TEST_FAIL_OPS,
+	EXPECT_EQ(-EINVAL, testif_fail_next(self->testif, IOASID_TEST_FAIL_NR_KINDS,
 					    1));
 	EXPECT_EQ(-EINVAL, testif_fail_next(self->testif, 0xffffffffu, 1));
 	check_bad_args(_metadata, self->testif, IOASID_TEST_FAIL_NEXT, &arg,

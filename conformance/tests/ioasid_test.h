@@ -471,7 +471,7 @@ static inline void testif_fail_none(int testif)
 {
 	uint32_t op;
 
-	for (op = 0; op < IOASID_TEST_FAIL_OPS; op++)
+	for (op = 0; op < IOASID_TEST_FAIL_NR_KINDS; op++)
 		testif_fail_next(testif, op, 0);
 }
 

@@ -30,7 +30,8 @@ from .results import Counts, pseudo_failure
 from .runner import RunOptions, RunReport, run
 from .selection import ListError, Selection, list_binary
 from .sources import expand_globs, scan_spec, scan_test_dir, scan_tests
-from .traceability import build, load_results, write_adoc_file, write_text
+from .traceability import (build, count_parts, load_results,
+                           write_adoc_file, write_text)
 from .traceability import write_json as write_report_json
 
 # conformance/tests, next to the driver: where the test sources live.
@@ -348,11 +349,21 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> None:
                         metavar="RESULTS.json",
                         help="results of run/local --json, one per kernel, "
                              "in column order")
+    inputs.add_argument("--annex", nargs="+", default=[], metavar="GLOB",
+                        help="specification sources (among --spec-sources) "
+                             "of the optional test interface annex: their "
+                             "requirements are counted apart and listed "
+                             "last, e.g. src/testif.adoc")
     output = parser.add_argument_group("outputs")
     output.add_argument("--adoc", metavar="OUT.adoc",
                         help="AsciiDoc fragment with the section "
                              "'== Traceability matrix' (anchor "
-                             "[[traceability]]) for the specification")
+                             "[[traceability]]), one subsection per "
+                             "chapter, with a column per --results file")
+    output.add_argument("--adoc-no-results", metavar="OUT.adoc",
+                        help="the same fragment without results "
+                             "(requirement -> tests only), for the "
+                             "specification")
     output.add_argument("--json", metavar="OUT.json",
                         help="requirement report as JSON")
     output.add_argument("--junit", metavar="OUT.xml",
@@ -370,23 +381,40 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> None:
                              'problem, else "0 N 0" for N problems')
 
 
+def _annex_files(patterns: List[str], spec_files: List[str]) -> List[str]:
+    """The specification sources that the --annex patterns name, spelt as
+    in spec_files; ValueError for one that is not a specification source."""
+    known = {os.path.realpath(path): path for path in spec_files}
+    files = []
+    for path in expand_globs(patterns, "annex source"):
+        if os.path.realpath(path) not in known:
+            raise ValueError(f"annex {path} is not one of the specification "
+                             f"sources")
+        files.append(known[os.path.realpath(path)])
+    return files
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     try:
-        spec = scan_spec(expand_globs(args.spec_sources, "specification "
-                                                         "source"))
+        spec_files = expand_globs(args.spec_sources, "specification source")
+        annex = _annex_files(args.annex, spec_files)
+        spec = scan_spec(spec_files)
         tests = scan_tests(expand_globs(args.test_sources, "test source"))
         runs = [load_results(path) for path in args.results]
-        trace = build(spec, tests, runs)
+        trace = build(spec, tests, runs, annex=annex)
     except (OSError, ValueError) as error:
         print(f"run.py report: error: {error}", file=sys.stderr)
         return 2
     if args.adoc:
         write_adoc_file(trace, args.adoc)
+    if args.adoc_no_results:
+        write_adoc_file(trace, args.adoc_no_results, with_results=False)
     if args.json:
         write_report_json(trace, args.json)
     if args.junit:
         write_junit(args.junit, [(run.kernel, run.results) for run in runs])
-    if args.text or not (args.adoc or args.json or args.junit or args.check):
+    if args.text or not (args.adoc or args.adoc_no_results or args.json
+                         or args.junit or args.check):
         write_text(trace, sys.stdout)
     if not args.check:
         return 0
@@ -400,7 +428,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(f"traceability: {problems} problem"
               f"{'s' if problems != 1 else ''}")
         return 1
-    print(f"traceability: no problems ({len(trace.rows)} requirements, "
+    print(f"traceability: no problems ({count_parts(trace)}; "
           f"{len(trace.tests)} tests)")
     return 0
 
@@ -416,7 +444,8 @@ examples:
   run.py local --tests build/tests --req REQ-ARG-FLAGS
   run.py list --tests build/tests
   run.py report --spec-sources 'src/*.adoc' 'spec/*.adoc' \\
-      --test-sources 'conformance/tests/*.c' --results out.json --check
+      --test-sources 'conformance/tests/*.c' --annex src/testif.adoc \\
+      --results out.json --check
 
 Exit status of run and local: 0 only if nothing failed."""
 

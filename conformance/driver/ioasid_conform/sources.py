@@ -11,7 +11,10 @@ and comment blocks.  A comment line directly below the definition,
 
     // untestable: REASON
 
-marks it as untestable.
+marks it as untestable.  The chapter of a requirement is the first
+level-1 section ("== Title") of its file, with the anchor ("[[id]]") on the
+lines above the title if there is one; the requirement report groups the
+requirements by chapter.
 
 Tests (C, kselftest harness).  A test is a TEST(name), TEST_SIGNAL(name,
 sig), TEST_F(fixture, name), TEST_F_SIGNAL(fixture, name, sig) or
@@ -90,7 +93,28 @@ class Requirement:
                 "untestable": self.untestable}
 
 
+@dataclass
+class Chapter:
+    """The level-1 section of a specification source: the chapter its
+    requirements belong to."""
+    file: str
+    line: int
+    title: str
+    anchor: Optional[str] = None
+
+    def to_json(self) -> dict:
+        return {"file": self.file, "line": self.line, "title": self.title,
+                "anchor": self.anchor}
+
+
 _DEFINITION = re.compile(r"^\[\[(REQ-[^\]]*)\]\](.*)$")
+_CHAPTER = re.compile(r"^==\s+(\S.*?)\s*$")
+# Lines that may stand between a section's anchor and its title: block
+# anchors ([[id]], [[id,text]], [#id]), attribute lists ([appendix]) and
+# line comments.
+_ANCHOR = re.compile(r"^\[\[([A-Za-z_][\w.:-]*)(?:,[^\]]*)?\]\]\s*$"
+                     r"|^\[#([A-Za-z_][\w.:-]*)[^\]]*\]\s*$")
+_BLOCK_LINE = re.compile(r"^(\[.*\]|//(?!/).*)\s*$")
 _UNTESTABLE = re.compile(r"^//\s*untestable\s*:\s*(.*?)\s*$", re.IGNORECASE)
 # Delimited blocks whose content is not parsed as AsciiDoc structure:
 # listing ----, literal ...., passthrough ++++, comment ////.
@@ -101,6 +125,8 @@ _VERBATIM_DELIMITER = re.compile(r"^(-{4,}|\.{4,}|\+{4,}|/{4,})\s*$")
 class SpecScan:
     requirements: List[Requirement] = field(default_factory=list)
     problems: List[Problem] = field(default_factory=list)
+    chapters: Dict[str, Chapter] = field(default_factory=dict)  # by file
+    files: List[str] = field(default_factory=list)    # in scan order
 
     def by_id(self) -> Dict[str, Requirement]:
         """First definition of each ID."""
@@ -110,9 +136,21 @@ class SpecScan:
         return found
 
 
+def _chapter_anchor(lines: List[str], index: int) -> Optional[str]:
+    """The anchor among the block lines directly above lines[index]."""
+    while index > 0 and _BLOCK_LINE.match(lines[index - 1]):
+        index -= 1
+        anchor = _ANCHOR.match(lines[index])
+        if anchor:
+            return anchor.group(1) or anchor.group(2)
+    return None
+
+
 def scan_spec_text(text: str, path: str, scan: SpecScan) -> None:
     lines = text.splitlines()
     block: Optional[str] = None
+    if path not in scan.files:
+        scan.files.append(path)
     for index, line in enumerate(lines):
         number = index + 1
         delimiter = _VERBATIM_DELIMITER.match(line)
@@ -123,6 +161,11 @@ def scan_spec_text(text: str, path: str, scan: SpecScan) -> None:
                 block = None
             continue
         if block is not None:
+            continue
+        chapter = _CHAPTER.match(line)
+        if chapter and path not in scan.chapters:
+            scan.chapters[path] = Chapter(path, number, chapter.group(1),
+                                          _chapter_anchor(lines, index))
             continue
         match = _DEFINITION.match(line)
         if not match:

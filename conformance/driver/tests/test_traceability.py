@@ -189,8 +189,10 @@ class BuildTest(unittest.TestCase):
         self.assertEqual(lines[0].split(), ["Requirement", "Tests", "6.1", "6.12"])
         self.assertEqual(lines[1].split(), ["REQ-OPEN", "2", "FAIL", "NOT", "RUN"])
         self.assertIn("untestable: takes 2^31", lines[3])
-        self.assertEqual(lines[-3], "5 requirements: 3 tested, 1 untestable, "
+        self.assertEqual(lines[-4], "5 requirements: 3 tested, 1 untestable, "
                                     "1 without a test; 4 tests")
+        self.assertEqual(lines[-3], "  user API: 5 requirements: 3 tested, "
+                                    "1 untestable, 1 without a test")
         self.assertEqual(lines[-2], "6.1: 2 FAIL, 2 NOT RUN, 1 N/A")
 
 
@@ -274,6 +276,198 @@ class AdocTest(unittest.TestCase):
             self.assertIn("<code>x_test.odd+name]|&lt;b&gt;</code>", html)
             self.assertIn("allocations | too many", html)
             self.assertEqual("<strong>FAIL</strong>" in html, runs)
+
+
+# Three chapters in three files: two of the user API, and the annex of the
+# test interface, whose file sorts first by name.
+CH_UAPI = """\
+// SPDX-License-Identifier: GPL-2.0
+[[conv]]
+== Conventions
+
+[[REQ-OPEN]]REQ-OPEN::
+Opening works.
+
+[[REQ-FLAGS]]REQ-FLAGS::
+Flags are checked.
+"""
+
+CH_MORE = """\
+ifdef::reference[]
+endif::reference[]
+[source,asciidoc]
+----
+== Not a chapter: inside a listing
+----
+[appendix]
+// an attribute list and a comment between the anchor and the title
+[[more]]
+[appendix]
+== More commands
+
+=== A section
+
+[[REQ-EXHAUST]]REQ-EXHAUST::
+// untestable: takes 2^31 allocations
+Running out fails with ENOSPC.
+"""
+
+CH_ANNEX = """\
+[#annex]
+== The test interface
+
+[[REQ-TESTIF-DEV]]REQ-TESTIF-DEV::
+Test devices exist.
+"""
+
+ANNEX_SOURCE = """\
+TEST(open)
+{
+	REQ(REQ-OPEN, REQ-FLAGS);
+}
+
+TEST(dev)
+{
+	REQ(REQ-TESTIF-DEV);
+}
+"""
+
+
+def chapter_scans():
+    spec = SpecScan()
+    # the order of the sources is the order of the documents
+    scan_spec_text(CH_UAPI, "src/uapi.adoc", spec)
+    scan_spec_text(CH_ANNEX, "src/annex.adoc", spec)
+    scan_spec_text(CH_MORE, "src/more.adoc", spec)
+    tests = TestScan()
+    scan_test_text(ANNEX_SOURCE, "conformance/tests/y_test.c", [], tests)
+    return spec, tests
+
+
+class ChapterTest(unittest.TestCase):
+    def setUp(self):
+        spec, tests = chapter_scans()
+        self.spec = spec
+        self.trace = build(spec, tests, [
+            results("6.1", {"y_test.global.open": "PASS",
+                            "y_test.global.dev": "SKIP"})],
+            annex=["src/annex.adoc"])
+
+    def test_chapters_are_scanned_with_their_anchors(self):
+        chapters = self.spec.chapters
+        self.assertEqual([(c.file, c.title, c.anchor, c.line)
+                          for c in chapters.values()], [
+            ("src/uapi.adoc", "Conventions", "conv", 3),
+            ("src/annex.adoc", "The test interface", "annex", 2),
+            ("src/more.adoc", "More commands", "more", 11),
+        ])
+
+    def test_rows_by_chapter_in_source_order_annex_last(self):
+        self.assertEqual([row.requirement.id for row in self.trace.rows],
+                         ["REQ-OPEN", "REQ-FLAGS", "REQ-EXHAUST",
+                          "REQ-TESTIF-DEV"])
+        self.assertEqual([(g.title, g.part) for g in self.trace.groups], [
+            ("Conventions", "uapi"), ("More commands", "uapi"),
+            ("The test interface (annex)", "annex")])
+        self.assertEqual([row.part for row in self.trace.rows],
+                         ["uapi", "uapi", "uapi", "annex"])
+
+    def test_parts_are_counted_apart(self):
+        summary = self.trace.summary()
+        self.assertEqual(summary["requirements"], 4)
+        uapi, annex = summary["parts"]["uapi"], summary["parts"]["annex"]
+        self.assertEqual((uapi["requirements"], uapi["tested"],
+                          uapi["untestable"], uapi["untested"]), (3, 2, 1, 0))
+        self.assertEqual((annex["requirements"], annex["tested"]), (1, 1))
+        self.assertEqual(uapi["kernels"]["6.1"]["PASS"], 2)
+        self.assertEqual(annex["kernels"]["6.1"]["SKIP"], 1)
+        document = report_json(self.trace)
+        self.assertEqual(document["requirements"][-1]["part"], "annex")
+        self.assertEqual([c["anchor"] for c in document["chapters"]],
+                         ["conv", "more", "annex"])
+
+    def test_text_counts_each_part(self):
+        out = io.StringIO()
+        write_text(self.trace, out)
+        lines = out.getvalue().splitlines()
+        self.assertEqual(lines[-4:], [
+            "4 requirements: 3 tested, 1 untestable, 0 without a test; "
+            "2 tests",
+            "  user API: 3 requirements: 2 tested, 1 untestable, 0 without "
+            "a test",
+            "  test interface annex: 1 requirement: 1 tested, 0 "
+            "untestable, 0 without a test",
+            "6.1: user API: 2 PASS, 1 N/A; test interface annex: 1 SKIP"])
+
+    def test_adoc_has_a_section_per_chapter(self):
+        out = io.StringIO()
+        write_adoc(self.trace, out)
+        text = out.getvalue()
+        sections = [line for line in text.splitlines()
+                    if line.startswith("=")]
+        self.assertEqual(sections, [
+            "== Traceability matrix", "=== Conventions",
+            "=== More commands", "=== The test interface (annex)"])
+        self.assertIn("[[traceability-conv]]\n=== Conventions\n\n"
+                      "2 requirements of <<conv>>, 2 with tests.\n", text)
+        self.assertIn("1 requirement of <<more>>, 0 with tests, "
+                      "1 untestable.\n", text)
+        self.assertIn("The user API has 3 requirements (2 with tests, 1 "
+                      "untestable).  The optional test interface annex has "
+                      "1 requirement (1 with tests), counted apart", text)
+        self.assertLess(text.index("<<REQ-EXHAUST>>"),
+                        text.index("<<REQ-TESTIF-DEV>>"))
+        self.assertIn('[cols="2,5,1",options="header"]', text)
+        self.assertIn("| SKIP\n", text)
+
+    def test_adoc_for_the_specification_has_no_results(self):
+        out = io.StringIO()
+        write_adoc(self.trace, out, with_results=False)
+        text = out.getvalue()
+        self.assertNotIn("6.1", text)
+        self.assertNotIn("PASS", text)
+        self.assertNotIn("SKIP", text)
+        self.assertNotIn("kernel", text)
+        self.assertIn('[cols="2,5",options="header"]', text)
+        self.assertIn("| Requirement | Tests\n", text)
+        self.assertIn("=== The test interface (annex)", text)
+
+    def test_a_file_without_chapter_is_named_by_its_path(self):
+        spec, tests = make_scans(spec2=False)
+        trace = build(spec, tests, [])
+        out = io.StringIO()
+        write_adoc(trace, out)
+        self.assertIn("[[traceability-a]]\n=== src/a.adoc\n\n"
+                      "5 requirements, 2 with tests, 1 untestable, 2 "
+                      "without a test.\n", out.getvalue())
+
+    @unittest.skipIf(ASCIIDOCTOR is None, "asciidoctor not installed")
+    def test_renders_in_a_book_with_appendices(self):
+        """The fragment with chapter sections, with and without results,
+        renders without warnings in a master that includes the chapters
+        and itself as an appendix."""
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp)
+        for name, text in (("uapi", CH_UAPI), ("more", CH_MORE),
+                           ("annex", CH_ANNEX)):
+            with open(os.path.join(tmp, f"{name}.adoc"), "w") as handle:
+                handle.write(text)
+        for runs in (True, False):
+            with open(os.path.join(tmp, "t.adoc"), "w") as handle:
+                write_adoc(self.trace, handle, with_results=runs)
+            master = os.path.join(tmp, "m.adoc")
+            with open(master, "w") as handle:
+                handle.write(":doctype: book\n= M\n\ninclude::uapi.adoc[]\n\n"
+                             "include::more.adoc[]\n\n[appendix]\n"
+                             "include::annex.adoc[]\n\n[appendix]\n"
+                             "include::t.adoc[]\n")
+            done = subprocess.run([ASCIIDOCTOR, "--failure-level=INFO", "-v",
+                                   "-o", "-", master], capture_output=True,
+                                  text=True)
+            self.assertEqual((done.returncode, done.stderr), (0, ""))
+            self.assertIn('id="traceability-annex"', done.stdout)
+            self.assertEqual("<th" in done.stdout and ">6.1<" in done.stdout,
+                             runs)
 
 
 class LoadResultsTest(unittest.TestCase):
@@ -366,7 +560,7 @@ class ReportCommandTest(unittest.TestCase):
         counts = os.path.join(self.tmp, "t.counts")
         status, lines, _ = self.report("--check", "--counts", counts)
         self.assertEqual(status, 0, lines)
-        self.assertEqual(lines, ["traceability: no problems (4 requirements, "
+        self.assertEqual(lines, ["traceability: no problems (4 requirements; "
                                  "4 tests)"])
         with open(counts) as handle:
             self.assertEqual(handle.read(), "1 0 0\n")
@@ -386,6 +580,55 @@ class ReportCommandTest(unittest.TestCase):
         self.assertEqual(document["requirements"][0]["status"], {"6.1": "FAIL"})
         with open(junit) as handle:
             self.assertIn('<testsuite name="6.1"', handle.read())
+
+    def test_annex_and_the_fragment_without_results(self):
+        self.write("src/a.adoc", "== Conventions\n\n"
+                                 "[[REQ-OPEN]]REQ-OPEN::\n"
+                                 "[[REQ-FLAGS]]REQ-FLAGS::\n"
+                                 "[[REQ-FLAG]]REQ-FLAG::\n")
+        self.write("src/t.adoc", "[[testif]]\n== Test interface\n\n"
+                                 "[[REQ-X]]REQ-X::\n// untestable: why\n")
+        spec = os.path.join(self.tmp, "src/a.adoc")
+        annex = os.path.join(self.tmp, "src/t.adoc")
+        adoc = os.path.join(self.tmp, "ref.adoc")
+        plain = os.path.join(self.tmp, "spec.adoc")
+        argv = ["report", "--spec-sources", annex, spec,
+                "--test-sources", os.path.join(self.tmp, "tests/*.c"),
+                "--annex", annex]
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            status = cli.main(argv + ["--check"])
+        self.assertEqual(status, 0, out.getvalue())
+        self.assertEqual(out.getvalue().splitlines(), [
+            "traceability: no problems (4 requirements: 3 of the user API, "
+            "1 of the test interface annex; 4 tests)"])
+        with contextlib.redirect_stdout(io.StringIO()):
+            status = cli.main(argv + ["--results", self.results,
+                                      "--adoc", adoc,
+                                      "--adoc-no-results", plain])
+        self.assertEqual(status, 0)
+        with open(adoc) as handle:
+            with_results = handle.read()
+        with open(plain) as handle:
+            without = handle.read()
+        self.assertIn("| Requirement | Tests | 6.1\n", with_results)
+        self.assertIn("| Requirement | Tests\n", without)
+        self.assertNotIn("6.1", without)
+        # the annex comes last although its file was given first
+        for text in (with_results, without):
+            self.assertLess(text.index("=== Conventions"),
+                            text.index("=== Test interface (annex)"))
+
+    def test_an_annex_outside_the_sources_is_an_error(self):
+        self.write("other.adoc", "== Other\n")
+        status, _, err = self.report("--annex",
+                                     os.path.join(self.tmp, "other.adoc"))
+        self.assertEqual(status, 2)
+        self.assertIn("is not one of the specification sources", err)
+        status, _, err = self.report("--annex",
+                                     os.path.join(self.tmp, "none*.adoc"))
+        self.assertEqual(status, 2)
+        self.assertIn("no annex source matches", err)
 
     def test_input_errors_exit_2(self):
         for extra in (["--results", os.path.join(self.tmp, "none.json")],
@@ -412,6 +655,28 @@ class ReportCommandTest(unittest.TestCase):
             document = json.load(handle)
         self.assertTrue(document["requirements"])
         self.assertTrue(document["tests"])
+
+    def test_the_real_annex_holds_the_test_interface_requirements(self):
+        """With the test interface chapter as the annex, exactly the
+        REQ-TESTIF-* requirements are counted apart, and they come last."""
+        root = os.path.dirname(os.path.dirname(tests.support.DRIVER_DIR))
+        testif = os.path.join(root, "src/testif.adoc")
+        if not os.path.isfile(testif):
+            self.skipTest("not in the project tree")
+        report = os.path.join(self.tmp, "real.json")
+        argv = ["report", "--spec-sources", os.path.join(root, "src/*.adoc"),
+                os.path.join(root, "spec/*.adoc"), "--annex", testif,
+                "--test-sources", os.path.join(root, "conformance/tests/*.c"),
+                "--json", report]
+        self.assertEqual(cli.main(argv), 0)
+        with open(report) as handle:
+            document = json.load(handle)
+        parts = [(r["id"].startswith("REQ-TESTIF-"), r["part"])
+                 for r in document["requirements"]]
+        self.assertTrue(all(part == ("annex" if testif_id else "uapi")
+                            for testif_id, part in parts), parts)
+        self.assertEqual(parts, sorted(parts, key=lambda p: p[1] == "annex"))
+        self.assertTrue(document["summary"]["parts"]["annex"]["requirements"])
 
 
 if __name__ == "__main__":
