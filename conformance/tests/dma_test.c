@@ -437,6 +437,59 @@ TEST_F(dma, unmap_removes_the_mappings_inside_the_range)
 	EXPECT_EQ(PAT(7), dma_peek(self->dev, x + 2 * PG));
 }
 
+/*
+ * Small pages on both sides of a 2 MiB boundary of the IOVA space, where
+ * an IOMMU's page table changes from one last-level table to the next:
+ * removing the mappings on one side, or one mapping of a table that holds
+ * others, leaves every other page translating.
+ */
+TEST_F(dma, unmap_around_a_2mib_boundary_removes_only_its_mappings)
+{
+	const uint64_t b = 0x400000ull;	/* 2 MiB aligned */
+	const uint64_t x = b - 4 * PG;
+	unsigned int i;
+
+	REQ(REQ-MAP, REQ-UNMAP, REQ-UNMAP-BLOCKS);
+	/* A: 4 pages below the boundary and 4 above; B, C: one page each */
+	ASSERT_EQ(0, ioasid_map(self->fd, self->a, self->buf, x, 8 * PG,
+				IOASID_DMA_RW));
+	ASSERT_EQ(0, ioasid_map(self->fd, self->a, self->buf + 8 * PG,
+				x - PG, PG, IOASID_DMA_RW));
+	ASSERT_EQ(0, ioasid_map(self->fd, self->a, self->buf + 9 * PG,
+				b + 4 * PG, PG, IOASID_DMA_RW));
+	for (i = 0; i < 8; i++)
+		EXPECT_EQ(PAT(i), dma_peek(self->dev, x + i * PG));
+	EXPECT_EQ(BLOCKED, dma_peek(self->dev, b + 5 * PG));
+
+	/*
+	 * A goes; B and C, on either side of it, stay.  They are read for
+	 * the first time here, so that no cached translation stands in for
+	 * the page table.
+	 */
+	EXPECT_EQ(8 * PG, ioasid_unmap(self->fd, self->a, x, 8 * PG));
+	for (i = 0; i < 8; i++)
+		EXPECT_EQ(BLOCKED, dma_peek(self->dev, x + i * PG));
+	EXPECT_EQ(PAT(8), dma_peek(self->dev, x - PG));
+	EXPECT_EQ(PAT(9), dma_peek(self->dev, b + 4 * PG));
+	EXPECT_EQ(2, charged_pages());
+
+	/* C goes, then B: each alone */
+	EXPECT_EQ(PG, ioasid_unmap(self->fd, self->a, b, 2 * 1024 * 1024));
+	EXPECT_EQ(BLOCKED, dma_peek(self->dev, b + 4 * PG));
+	EXPECT_EQ(PAT(8), dma_peek(self->dev, x - PG));
+	EXPECT_EQ(PG, ioasid_unmap(self->fd, self->a, 0, b));
+	EXPECT_EQ(BLOCKED, dma_peek(self->dev, x - PG));
+	EXPECT_EQ(0, charged_pages());
+
+	/* the whole range maps again, the other way round */
+	ASSERT_EQ(0, ioasid_map(self->fd, self->a, self->buf + 8 * PG, x,
+				8 * PG, IOASID_DMA_RW));
+	for (i = 0; i < 8; i++)
+		EXPECT_EQ(PAT(8 + i), dma_peek(self->dev, x + i * PG));
+	EXPECT_EQ(8 * PG, ioasid_unmap_all(self->fd, self->a));
+	EXPECT_TRUE(buffer_untouched(self->buf));
+}
+
 TEST_F(dma, unmap_cannot_split_a_mapping)
 {
 	const uint64_t x = IOVA;
