@@ -19,8 +19,13 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <sys/resource.h>
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+
+#include <linux/userfaultfd.h>
 
 #include "ioasid_test.h"
 
@@ -570,6 +575,107 @@ TEST_F(pin, a_free_returns_after_the_pages_of_racing_commands)
 	}
 	EXPECT_TRUE(raced)
 		TH_LOG("the map ended before the free began in every attempt");
+}
+
+/* The state letter of process @pid in /proc/PID/stat, or 0. */
+static char process_state(pid_t pid)
+{
+	char path[64], line[512], *p;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	p = fgets(line, sizeof(line), f);
+	fclose(f);
+	p = p ? strrchr(line, ')') : NULL;
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+/*
+ * A free that waits for a map which itself waits for the program (its
+ * memory is served by a userfaultfd handler that does not answer yet),
+ * and whose thread is then killed: the IOASID is not freed, and once the
+ * handler answers, the map completes into it as if no free had been
+ * issued.  The free runs in a child that shares the descriptor by fork,
+ * since only a whole process can be killed.  While the map waits, no other
+ * command on the IOASID is issued: the map holds the IOASID's lock as it
+ * pins (see the locking of DMA mapping in the reference), so such a
+ * command would wait for the handler too.
+ */
+TEST_F(pin, a_killed_free_leaves_the_ioasid_as_it_was)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct map_job job = { .fd = self->fd, .length = PG };
+	struct uffdio_register reg = { 0 };
+	struct uffdio_copy copy = { 0 };
+	struct ioasid_info info;
+	struct uffd_msg msg;
+	struct pollfd pfd;
+	pthread_t thread;
+	int uffd, dev = -1, status, i;
+	long b, before;
+	pid_t child;
+
+	REQ(REQ-IOASID-FREE-KILLED, REQ-IOASID-FREE-DRAIN, REQ-IOASID-UNKNOWN);
+	uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (uffd < 0)
+		SKIP(return, "no userfaultfd: %s", strerror(errno));
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
+	ASSERT_EQ(0, testif_attached_device(self->testif, self->fd, 0, &dev,
+					    &b));
+	/* a page table, no route: the IOASID maps and can be freed */
+	ASSERT_EQ(0, device_detach(dev, b));
+	job.ioasid = b;
+	job.p = mmap(NULL, PG, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, job.p);
+	reg.range.start = (uintptr_t)job.p;
+	reg.range.len = PG;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
+	before = ioasid_pinned_kb();
+
+	/* the map holds the IOASID and waits for the handler */
+	ASSERT_EQ(0, pthread_create(&thread, NULL, map_thread, &job));
+	pfd = (struct pollfd){ .fd = uffd, .events = POLLIN };
+	ASSERT_EQ(1, poll(&pfd, 1, 10000));
+	ASSERT_EQ(sizeof(msg), read(uffd, &msg, sizeof(msg)));
+	ASSERT_EQ(UFFD_EVENT_PAGEFAULT, msg.event);
+
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child)
+		_exit(ioasid_free_one(self->fd, b) ? 1 : 0);
+	/* the free's thread sleeps, waiting for the map's hold to end */
+	for (i = 0; i < 10000 && process_state(child) != 'D'; i++)
+		usleep(1000);
+	EXPECT_EQ('D', process_state(child));
+	EXPECT_FALSE(__atomic_load_n(&job.done, __ATOMIC_ACQUIRE));
+	ASSERT_EQ(0, kill(child, SIGKILL));
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	EXPECT_FALSE(__atomic_load_n(&job.done, __ATOMIC_ACQUIRE));
+
+	/* the handler answers; the map completes into the IOASID */
+	copy.dst = (uintptr_t)job.p;
+	copy.src = (uintptr_t)self->buf;
+	copy.len = PG;
+	EXPECT_EQ(0, ioctl(uffd, UFFDIO_COPY, &copy));
+	pthread_join(thread, NULL);
+	EXPECT_EQ(0, job.ret);
+	/* the IOASID is there, with the mapping the free did not undo */
+	EXPECT_EQ(0, ioasid_get_info(self->fd, b, &info));
+	EXPECT_EQ(before + PG / 1024, ioasid_pinned_kb());
+	EXPECT_EQ(1, testif_pinned(self->testif, job.p));
+	EXPECT_EQ(PG, ioasid_unmap_all(self->fd, b));
+	EXPECT_EQ(before, ioasid_pinned_kb());
+	EXPECT_EQ(0, ioasid_free_one(self->fd, b));
+	EXPECT_EQ(-ENOENT, ioasid_get_info(self->fd, b, &info));
+	munmap(job.p, PG);
+	close(uffd);
+	close(dev);
 }
 
 TEST_HARNESS_MAIN
