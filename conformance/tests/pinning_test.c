@@ -640,6 +640,23 @@ TEST_F(pin, a_killed_free_leaves_the_ioasid_as_it_was)
 	/* the map holds the IOASID and waits for the handler */
 	ASSERT_EQ(0, pthread_create(&thread, NULL, map_thread, &job));
 	pfd = (struct pollfd){ .fd = uffd, .events = POLLIN };
+	for (i = 0; i < 100 && !poll(&pfd, 1, 100) &&
+		    !__atomic_load_n(&job.done, __ATOMIC_ACQUIRE); i++)
+		;
+	if (__atomic_load_n(&job.done, __ATOMIC_ACQUIRE)) {
+		/*
+		 * Some kernels (6.1 among them) pin long-term without letting
+		 * a fault wait, so the handler is never asked and the map
+		 * fails with EFAULT.
+		 */
+		pthread_join(thread, NULL);
+		EXPECT_EQ(-EFAULT, job.ret);
+		EXPECT_EQ(before, ioasid_pinned_kb());
+		munmap(job.p, PG);
+		close(uffd);
+		close(dev);
+		SKIP(return, "a long-term pin does not wait for userfaultfd here");
+	}
 	ASSERT_EQ(1, poll(&pfd, 1, 10000));
 	ASSERT_EQ(sizeof(msg), read(uffd, &msg, sizeof(msg)));
 	ASSERT_EQ(UFFD_EVENT_PAGEFAULT, msg.event);
