@@ -223,7 +223,12 @@ class RealKernelTest(unittest.TestCase):
         self.assertEqual(lines[-1], "3 passed, 5 failed, 1 skipped")
         self.assertEqual(results["pass_test.basic.one"].requirements,
                          ["REQ-E2E-1", "REQ-E2E-2"])
-        self.assertEqual(results["hang_test"].reason, "timed out after 3.0s")
+        # the time the guest measured: at least the 3 s limit, and a
+        # loaded host may add a little
+        reason = results["hang_test"].reason
+        self.assertRegex(reason, r"^timed out after \d+\.\ds$")
+        self.assertGreaterEqual(float(reason.split()[-1][:-1]), 3.0)
+        self.assertLess(float(reason.split()[-1][:-1]), 10.0)
         self.assertEqual(results["crash_test"].reason,
                          "killed by signal SIGSEGV")
         self.assertEqual(results["fail_test.f.b"].reason,
