@@ -31,14 +31,14 @@ DRIVER := $(PYTHON) conformance/driver/run.py
 TESTIF_ANNEX := src/testif.adoc
 REPORT := $(DRIVER) report --spec-sources $(SRCS) 'src/*.adoc' 'spec/*.adoc' \
 	--annex $(TESTIF_ANNEX) --test-sources 'conformance/tests/*.c'
-RESULTS_JSON = $(wildcard $(foreach k,$(KERNELS),$(BUILD)/results/conformance-$(k).json))
+RESULTS_JSON = $(wildcard $(foreach k,$(KERNELS) user-space,$(BUILD)/results/conformance-$(k).json))
 TRACE := $(BUILD)/traceability
 
 .PHONY: all help deps tangle modules tests spec lint kernel-tree check \
 	check-steps clean distclean
 
 all: deps
-	$(Q)$(MAKE) --no-print-directory tangle modules tests spec
+	$(Q)$(MAKE) --no-print-directory tangle modules tests harness spec
 
 help:
 	@echo 'make             build everything (installs missing Debian packages when root)'
@@ -50,6 +50,8 @@ help:
 	@echo 'make report      requirement report: requirement -> tests -> result per kernel'
 	@echo 'make traceability  check that every requirement has a test and every test names real ones'
 	@echo 'make kernel-tree KTREE=DIR   export the kernel tree without #line directives'
+	@echo 'make harness-check   the conformance tests against the core in user space (ASan, UBSan, lock checker)'
+	@echo 'make harness-selfcheck   bugs planted in the core that the user-space harness must catch'
 	@echo 'make bench       time IOASID_MAP_DMA/UNMAP_DMA against VFIO type1 in one 6.12 guest (not part of check)'
 
 # ---------------------------------------------------------------------------
@@ -357,3 +359,6 @@ clean:
 # Also drops the fetched kernels and extracted kernel sources.
 distclean:
 	rm -rf $(BUILD)
+
+# The core in user space under ASan/UBSan (issue 14): make harness-check
+include harness/harness.mk

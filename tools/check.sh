@@ -60,6 +60,8 @@ step lit lit-check
 step driver driver-check
 step traceability traceability
 step lint lint
+step harness harness-check
+step harness-selfcheck harness-selfcheck
 for k in $KERNELS; do
 	[ "$k" = debug ] || step "conformance-$k" "conformance-$k"
 done

@@ -26,6 +26,7 @@ DEFAULT_PKGS="
 	sparse linux-source-6.1 linux-source-6.12 noweb
 	dwarves libelf-dev lz4 flex bison bc xz-utils perl
 	gcc make python3 libc6-dev
+	libasan8 libubsan1 clang-14 libclang-rt-14-dev
 "
 
 die() {

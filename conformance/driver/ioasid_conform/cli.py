@@ -10,6 +10,7 @@ declared once by add_*_options helpers.
 Subcommands:
   run     boot a kernel in QEMU with the modules and run the tests
   local   run the tests on this machine (no QEMU)
+  harness run the tests against the core in user space (LD_PRELOAD)
   list    list the testcases and the requirements they check
   report  requirement report: spec x tests x results, --check
 """
@@ -28,7 +29,7 @@ from .local import KMSG, LocalOptions, run_local
 from .report import Reporter, write_counts, write_json
 from .results import Counts, pseudo_failure
 from .runner import RunOptions, RunReport, run
-from .selection import ListError, Selection, list_binary
+from .selection import ListError, Selection, list_binary, load_excluded
 from .sources import expand_globs, scan_spec, scan_test_dir, scan_tests
 from .traceability import (build, count_parts, load_results,
                            write_adoc_file, write_text)
@@ -244,10 +245,74 @@ def cmd_local(args: argparse.Namespace) -> int:
     return _run_and_finish(args, run_local, options)
 
 
-def _run_and_finish(args: argparse.Namespace, runner, options) -> int:
+# -- harness -----------------------------------------------------------------
+
+def add_harness_arguments(parser: argparse.ArgumentParser) -> None:
+    target = parser.add_argument_group("implementation under test")
+    target.add_argument("--kernel-name", default="user-space",
+                        metavar="NAME",
+                        help="name for reports (default: user-space)")
+    target.add_argument("--preload", dest="preloads", action="append",
+                        default=[], required=True, metavar="LIB",
+                        help="shared library the binaries load first "
+                             "(LD_PRELOAD, in the order given; repeatable)")
+    target.add_argument("--env", dest="environment", action="append",
+                        default=[], metavar="NAME=VALUE",
+                        help="variable for the binaries' environment "
+                             "(repeatable)")
+
+    tests = parser.add_argument_group("tests")
+    tests.add_argument("--tests", required=True, metavar="DIR",
+                       help="directory whose executable files are the test "
+                            "binaries (built to load shared libraries), run "
+                            "in sorted order")
+    tests.add_argument("--test-timeout", type=_positive_float, default=60,
+                       metavar="SECONDS",
+                       help="timeout of one test binary (default: 60)")
+    tests.add_argument("--excluded", metavar="FILE",
+                       help='testcases that do not run, one a line: '
+                            '"binary.fixture.name  reason"; each is '
+                            'reported as SKIP with its reason, and one '
+                            'that no binary has is an error')
+    add_selection_options(parser)
+
+    output = parser.add_argument_group("output")
+    add_result_options(output)
+    output.add_argument("--log", metavar="OUT.log",
+                        help="save the tests' output")
+
+
+def cmd_harness(args: argparse.Namespace) -> int:
+    environment = {"LD_PRELOAD": " ".join(os.path.abspath(path)
+                                          for path in args.preloads)}
+    for item in args.environment:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise SystemExit(f"run.py harness: --env {item}: not NAME=VALUE")
+        environment[name] = value
+    selection = _selection(args)
+    reporter = Reporter(args.kernel_name, verbose=args.verbose)
+    try:
+        if args.excluded:
+            selection.excluded = load_excluded(args.excluded)
+    except SetupError as error:
+        failure = pseudo_failure("driver.setup", str(error))
+        reporter.result(failure)
+        return _finish(args, reporter, RunReport([failure], {}))
+    options = LocalOptions(
+        tests=args.tests, kernel_name=args.kernel_name,
+        test_timeout=args.test_timeout, selection=selection,
+        sources=args.sources, log=args.log, environment=environment,
+        reports_in_output=True, target="harness")
+    return _run_and_finish(args, run_local, options, reporter)
+
+
+def _run_and_finish(args: argparse.Namespace, runner, options,
+                    reporter: Optional[Reporter] = None) -> int:
     """Run the tests with a live reporter; a summary is printed whatever
     happens, even when the driver itself fails."""
-    reporter = Reporter(args.kernel_name, verbose=args.verbose)
+    if reporter is None:
+        reporter = Reporter(args.kernel_name, verbose=args.verbose)
     try:
         report = runner(options, reporter)
     except Exception:  # noqa: BLE001 - still print a summary
@@ -483,6 +548,20 @@ def build_parser() -> argparse.ArgumentParser:
     add_local_arguments(local_parser)
     local_parser.set_defaults(handler=cmd_local)
 
+    harness_parser = commands.add_parser(
+        "harness", help="run the conformance tests against the core in "
+                        "user space",
+        description="Run the test binaries on this machine against an "
+                    "implementation in a shared library they preload (the "
+                    "core compiled in user space, harness/): same "
+                    "timeouts, parsing and reports as local.  The tests' "
+                    "output is scanned for reports (the shim's WARN, BUG "
+                    "and lock-checker reports, sanitizer reports), which "
+                    "fail the run as kernel.log.  Exit status 0 only if "
+                    "nothing failed.")
+    add_harness_arguments(harness_parser)
+    harness_parser.set_defaults(handler=cmd_harness)
+
     list_parser = commands.add_parser(
         "list", help="list the testcases and their requirements",
         description="List the testcases of the test binaries (their -l "
@@ -501,6 +580,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "untested requirements and unknown or duplicate IDs.")
     add_report_arguments(report_parser)
     report_parser.set_defaults(handler=cmd_report)
+
     return parser
 
 

@@ -22,6 +22,9 @@ REPORT_PATTERNS: List[Tuple[str, re.Pattern]] = [
         # Specific kinds first: their headers also contain WARNING: or BUG:.
         ("KASAN", r"\bKASAN:"),
         ("UBSAN", r"\bUBSAN:"),
+        # The same checks in user space (the harness target's output).
+        ("AddressSanitizer", r"\bERROR: (?:Address|Leak)Sanitizer\b"),
+        ("UBSan", r":\d+:\d+: runtime error: "),
         ("lockdep", r"possible circular locking|possible recursive locking"
                     r"|inconsistent lock state"),
         ("sleeping in atomic context",

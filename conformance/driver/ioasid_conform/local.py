@@ -21,6 +21,16 @@ running at the same time is counted too.
 
 Taint: only the bits that were set during the run count (a machine may
 well be tainted already); O and E are allowed as in the guest.
+
+The "harness" target is this one with another implementation under test:
+the core compiled into a user-space library (harness/) that the binaries
+load with LD_PRELOAD.  There is no kernel log and no taint to read: what
+would be a kernel report (the shim's WARN, BUG and lock-checker reports,
+AddressSanitizer and UBSan reports) is printed by the binary itself, so
+the binaries' output is scanned as the kernel log is, and a report fails
+the run as kernel.log.  Testcases listed as excluded (outside what a
+user-space model can show) do not run and are reported as SKIP with the
+reason from the list.
 """
 
 import errno
@@ -30,7 +40,7 @@ import signal
 import subprocess
 import time
 from dataclasses import dataclass, field
-from typing import Callable, List, Optional, Sequence, TextIO, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, TextIO, Tuple
 
 from .console import LineAssembler
 from .inputs import ModuleSource, SetupError, expand_modules, module_name
@@ -136,7 +146,9 @@ def _has_exited(pid: int) -> bool:
 
 def run_binary(argv: Sequence[str], cwd: str, timeout: float,
                on_line: Callable[[str, float], None],
-               kill_grace: float = KILL_GRACE) -> Tuple[int, float, bool]:
+               kill_grace: float = KILL_GRACE,
+               env: Optional[Dict[str, str]] = None
+               ) -> Tuple[int, float, bool]:
     """Run one test binary; feed its output lines to on_line as they come.
 
     Returns (exit status as the shell reports it, seconds, timed out).
@@ -145,7 +157,7 @@ def run_binary(argv: Sequence[str], cwd: str, timeout: float,
     """
     started = time.monotonic()
     process = subprocess.Popen(
-        list(argv), cwd=cwd, stdin=subprocess.DEVNULL,
+        list(argv), cwd=cwd, stdin=subprocess.DEVNULL, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         start_new_session=True)
     pipe = process.stdout
@@ -225,6 +237,11 @@ class LocalOptions:
     insmod: Sequence[str] = ("insmod",)
     rmmod: Sequence[str] = ("rmmod",)
     kill_grace: float = KILL_GRACE
+    # the harness target: variables added to the binaries' environment,
+    # and their output scanned for reports instead of the kernel log
+    environment: Dict[str, str] = field(default_factory=dict)
+    reports_in_output: bool = False
+    target: str = "local"
 
 
 class LocalRun:
@@ -238,7 +255,7 @@ class LocalRun:
         self.kernel_log = KernelLog(options.kmsg)
         self.steps: List[ModuleStep] = []
         self.log: Optional[TextIO] = None
-        self.info: dict = {"target": "local",
+        self.info: dict = {"target": options.target,
                            "kernel_name": options.kernel_name,
                            "kernel_release": os.uname().release}
 
@@ -271,6 +288,10 @@ class LocalRun:
             return RunReport(self.results, self.info)
         for note in planned.notes:
             self.reporter.message(f"Note: {note}")
+        for name, reason in planned.excluded:
+            self.emit(TestResult(name=name, binary=name.split(".")[0],
+                                 status=SKIP,
+                                 reason=f"excluded: {reason}"))
         if options.selection.active:
             self.info["selection"] = options.selection.info(planned.plans)
         if options.log:
@@ -284,12 +305,17 @@ class LocalRun:
 
     def _run(self, modules: List[str], plans) -> RunReport:
         options = self.options
-        log_on = self.kernel_log.open()
-        if not log_on:
-            self.reporter.message(self.kernel_log.off_reason)
-        self.info["kernel_log"] = "on" if log_on \
-            else self.kernel_log.off_reason
-        taint_before = read_taint(options.tainted)
+        if options.reports_in_output:
+            log_on = True
+            self.info["kernel_log"] = "the tests' output"
+        else:
+            log_on = self.kernel_log.open()
+            if not log_on:
+                self.reporter.message(self.kernel_log.off_reason)
+            self.info["kernel_log"] = "on" if log_on \
+                else self.kernel_log.off_reason
+        taint_before = read_taint(options.tainted) \
+            if not options.reports_in_output else None
         self.reporter.message(
             f"Running {len(plans)} test binaries on this machine "
             f"[{options.kernel_name}, {self.info['kernel_release']}]: "
@@ -315,7 +341,8 @@ class LocalRun:
             self._module_step(path, "unload")
         self._kernel_messages("end of the run")
 
-        taint_after = read_taint(options.tainted)
+        taint_after = read_taint(options.tainted) \
+            if not options.reports_in_output else None
         self.info.update(taint_before=taint_before, taint_after=taint_after,
                          modules=[{"name": s.name, "action": s.action,
                                    "rc": s.rc} for s in self.steps])
@@ -326,9 +353,10 @@ class LocalRun:
                                  reason=self.kernel_log.off_reason))
         elif self.scanner.reports:
             self.emit(kernel_log_failure(self.scanner.reports))
-        for result in taint_results(taint_before, taint_after,
-                                    options.tainted):
-            self.emit(result)
+        if not options.reports_in_output:
+            for result in taint_results(taint_before, taint_after,
+                                        options.tainted):
+                self.emit(result)
         return RunReport(self.results, self.info)
 
     def _module_step(self, path: str, action: str) -> ModuleStep:
@@ -360,13 +388,19 @@ class LocalRun:
         def on_line(text: str, now: float) -> None:
             self._write_log(text)
             self.reporter.console(text)
+            if options.reports_in_output:
+                self.scanner.feed(text, plan.name)
             for result in parser.feed(text, now):
                 self.emit(result)
 
+        env = None
+        if options.environment:
+            env = dict(os.environ)
+            env.update(options.environment)
         try:
             rc, elapsed, timed_out = run_binary(
                 argv, os.path.dirname(argv[0]), options.test_timeout,
-                on_line, options.kill_grace)
+                on_line, options.kill_grace, env)
         except OSError as error:
             rc, elapsed, timed_out = None, 0.0, False
             on_line(f"cannot run {plan.path}: {error}", time.monotonic())

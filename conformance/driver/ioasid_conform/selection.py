@@ -28,7 +28,7 @@ import fnmatch
 import os
 import subprocess
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from .inputs import SetupError, find_test_binaries
 from .ktap import KSFT_SKIP
@@ -124,16 +124,20 @@ def list_binary(path: str,
 class Selection:
     patterns: List[str] = field(default_factory=list)
     requirements: List[str] = field(default_factory=list)
+    # full testcase name -> why it does not run (--excluded FILE)
+    excluded: Dict[str, str] = field(default_factory=dict)
 
     @property
     def active(self) -> bool:
-        return bool(self.patterns or self.requirements)
+        return bool(self.patterns or self.requirements or self.excluded)
 
     def binary_matches(self, binary: str) -> bool:
         return any(fnmatch.fnmatchcase(binary, p) for p in self.patterns)
 
     def selects(self, binary: str, full_name: str,
                 requirements: Sequence[str]) -> bool:
+        if full_name in self.excluded:
+            return False
         if self.patterns and not self.binary_matches(binary) and not any(
                 fnmatch.fnmatchcase(full_name, p) for p in self.patterns):
             return False
@@ -145,12 +149,15 @@ class Selection:
     def describe(self) -> str:
         parts = [f"--test {p}" for p in self.patterns]
         parts += [f"--req {r}" for r in self.requirements]
+        if self.excluded:
+            parts.append(f"({len(self.excluded)} excluded)")
         return " ".join(parts)
 
     def info(self, plans: Sequence["BinaryPlan"]) -> dict:
         """The selection as the JSON results record it."""
         return {"patterns": list(self.patterns),
                 "requirements": list(self.requirements),
+                "excluded": dict(self.excluded),
                 "arguments": {plan.name: plan.args for plan in plans
                               if plan.args}}
 
@@ -171,6 +178,8 @@ class BinaryPlan:
 class PlanResult:
     plans: List[BinaryPlan]
     notes: List[str] = field(default_factory=list)
+    # excluded testcases the binaries have: (full name, reason)
+    excluded: List[Tuple[str, str]] = field(default_factory=list)
 
 
 Lister = Callable[[str], Optional[List[str]]]
@@ -191,7 +200,7 @@ def plan_binaries(binaries: Sequence[str], selection: Selection,
     for path in binaries:
         binary = os.path.basename(path)
         whole = selection.binary_matches(binary)
-        if whole and not selection.requirements:
+        if whole and not selection.requirements and not selection.excluded:
             result.plans.append(BinaryPlan(path))
             continue
         names = lister(path)
@@ -200,6 +209,9 @@ def plan_binaries(binaries: Sequence[str], selection: Selection,
                 f"{binary}: not a kselftest harness binary, its testcases "
                 f"cannot be selected; select it by its name to run it")
             continue
+        result.excluded += [
+            (f"{binary}.{name}", selection.excluded[f"{binary}.{name}"])
+            for name in names if f"{binary}.{name}" in selection.excluded]
         chosen = [name for name in names
                   if selection.selects(binary, f"{binary}.{name}",
                                        requirements_of.get(
@@ -215,6 +227,34 @@ def plan_binaries(binaries: Sequence[str], selection: Selection,
             args += ["-r", name]
         result.plans.append(BinaryPlan(path, args=args, testcases=full))
     return result
+
+
+def load_excluded(path: str) -> Dict[str, str]:
+    """The testcases a file excludes, one a line: "FULL-NAME  reason".
+
+    FULL-NAME is binary.fixture[.variant].name; the reason, the rest of
+    the line, is required.  Blank lines and lines starting with # are
+    comments.  Raises SetupError for a line without a reason, a name given
+    twice, or a file that cannot be read.
+    """
+    excluded: Dict[str, str] = {}
+    try:
+        with open(path, encoding="utf-8") as handle:
+            lines = handle.read().splitlines()
+    except OSError as error:
+        raise SetupError(f"cannot read {path}: {error.strerror}") from error
+    for number, line in enumerate(lines, 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, _, reason = line.partition(" ")
+        reason = reason.strip()
+        if not reason:
+            raise SetupError(f"{path}:{number}: {name}: no reason given")
+        if name in excluded:
+            raise SetupError(f"{path}:{number}: {name} is excluded twice")
+        excluded[name] = reason
+    return excluded
 
 
 def choose_tests(directory: str, selection: Selection,
@@ -236,6 +276,11 @@ def choose_tests(directory: str, selection: Selection,
         planned = plan_binaries(binaries, selection, requirements_of, lister)
     except ListError as error:
         raise SetupError(str(error)) from error
+    unknown = sorted(set(selection.excluded) -
+                     {name for name, _ in planned.excluded})
+    if unknown:
+        raise SetupError(f"excluded testcases that no binary in "
+                         f"{directory} has: {', '.join(unknown)}")
     if not planned.plans:
         notes = "".join(f"; {note}" for note in planned.notes)
         raise SetupError(f"no testcase in {directory} matches "

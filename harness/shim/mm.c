@@ -1,0 +1,560 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Pages of the user-space shim.
+ *
+ * A struct page stands for the physical page behind one virtual page of
+ * this process.  It is made when get/pin_user_pages first meets the
+ * address and keeps its identity (and its dirty flag) while the address
+ * stays mapped.  While attached, its memory is the process's own memory
+ * at that address, so the CPU and a device see the same bytes.  When the
+ * mapping goes away (munmap, mmap MAP_FIXED over it, mremap, madvise
+ * DONTNEED; the interposer reports these), a page still referenced or
+ * pinned is detached: its content is copied into the page object, which
+ * lives on until the last unpin, as a pinned page outlives its mapping in
+ * the kernel; a new page is made for whatever is mapped there later.
+ *
+ * pin_user_pages finds holes, read-only and PROT_NONE memory, and
+ * mappings GUP refuses (VM_IO/VM_PFNMAP, long-term writable pins of
+ * shared file mappings) from /proc/self/maps, and faults the pages in by
+ * reading one byte of each with process_vm_readv.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <shim/base.h>
+#include <shim/shim.h>
+
+#define HASH_BITS 16
+#define PFN_CHUNK_BITS 16
+#define PFN_DIR_SIZE (1UL << 21)
+
+/* the address index and the lives of detached pages */
+static pthread_rwlock_t pages_lock = PTHREAD_RWLOCK_INITIALIZER;
+static struct page *index_hash[1UL << HASH_BITS];
+static long nattached;
+static struct page **pfn_dir[PFN_DIR_SIZE];
+#define SYNTHETIC_PFN (1UL << 36)
+static unsigned long next_pfn = SYNTHETIC_PFN;
+static long npinned;		/* pages with a pin */
+
+static unsigned int hash_of(unsigned long uaddr)
+{
+	unsigned long k = uaddr >> PAGE_SHIFT;
+
+	return (unsigned int)((k * 0x9E3779B97F4A7C15UL) >> (64 - HASH_BITS));
+}
+
+struct page *pfn_to_page(unsigned long pfn)
+{
+	struct page **chunk = NULL;
+
+	if ((pfn >> PFN_CHUNK_BITS) < PFN_DIR_SIZE)
+		chunk = __atomic_load_n(&pfn_dir[pfn >> PFN_CHUNK_BITS],
+					__ATOMIC_ACQUIRE);
+	if (!chunk)
+		return NULL;
+	return __atomic_load_n(&chunk[pfn & ((1UL << PFN_CHUNK_BITS) - 1)],
+			       __ATOMIC_ACQUIRE);
+}
+
+/* pages_lock held for writing */
+static void set_pfn(unsigned long pfn, struct page *p)
+{
+	struct page ***slot = &pfn_dir[pfn >> PFN_CHUNK_BITS];
+
+	if ((pfn >> PFN_CHUNK_BITS) >= PFN_DIR_SIZE)
+		abort();
+	if (!*slot) {
+		struct page **c = calloc(1UL << PFN_CHUNK_BITS, sizeof(*c));
+
+		if (!c)
+			abort();
+		__atomic_store_n(slot, c, __ATOMIC_RELEASE);
+	}
+	__atomic_store_n(&(*slot)[pfn & ((1UL << PFN_CHUNK_BITS) - 1)], p,
+			 __ATOMIC_RELEASE);
+}
+
+static struct page *index_find(unsigned long uaddr)
+{
+	struct page *p;
+
+	for (p = index_hash[hash_of(uaddr)]; p; p = p->hnext)
+		if (p->uaddr == uaddr)
+			return p;
+	return NULL;
+}
+
+static void index_remove(struct page *p)
+{
+	struct page **pp = &index_hash[hash_of(p->uaddr)];
+
+	while (*pp != p)
+		pp = &(*pp)->hnext;
+	*pp = p->hnext;
+	p->hnext = NULL;
+	nattached--;
+}
+
+static void index_insert(struct page *p)
+{
+	unsigned int h = hash_of(p->uaddr);
+
+	p->hnext = index_hash[h];
+	index_hash[h] = p;
+	nattached++;
+}
+
+/*
+ * The frame of the page at @uaddr as /proc/self/pagemap shows it (to a
+ * process with CAP_SYS_ADMIN), or 0.  A page of the shim takes the real
+ * frame while no other page of the shim has it, so that the contiguity
+ * the core sees is the real one (tests arrange discontiguous frames with
+ * mremap); a frame seen twice (the zero page, a frame the kernel reused
+ * after an unpinned munmap) gets a synthetic one.
+ */
+static unsigned long real_pfn(unsigned long uaddr)
+{
+	static int fd = -2;
+	unsigned long long e;
+
+	if (fd == -2)
+		fd = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/pagemap",
+				  O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || syscall(SYS_pread64, fd, &e, sizeof(e),
+			      (uaddr >> PAGE_SHIFT) * sizeof(e)) != sizeof(e))
+		return 0;
+	if (!(e >> 63 & 1))
+		return 0;
+	return e & ((1ULL << 55) - 1);
+}
+
+/*
+ * A new page at @uaddr.  Pages made for consecutive addresses one after
+ * the other get consecutive frames, as memory often is; others start a
+ * new stretch after a gap, so that nothing looks contiguous by accident.
+ */
+static struct page *page_new(unsigned long uaddr, unsigned long *last_uaddr,
+			     unsigned long *last_pfn)
+{
+	struct page *p = calloc(1, sizeof(*p));
+
+	unsigned long real = real_pfn(uaddr);
+
+	if (!p)
+		abort();
+	if (real && !pfn_to_page(real) && real < SYNTHETIC_PFN)
+		p->pfn = real;
+	else if (*last_pfn && *last_uaddr + PAGE_SIZE == uaddr &&
+	    *last_pfn + 1 == next_pfn)
+		p->pfn = next_pfn++;
+	else {
+		p->pfn = next_pfn + 1;
+		next_pfn += 2;
+	}
+	*last_pfn = p->pfn;
+	*last_uaddr = uaddr;
+	p->uaddr = uaddr;
+	p->flags = SHIM_PG_ATTACHED;
+	set_pfn(p->pfn, p);
+	index_insert(p);
+	return p;
+}
+
+static bool page_unused(struct page *p)
+{
+	return !atomic_read(&p->refcount) && !atomic_read(&p->pincount);
+}
+
+/* pages_lock held for writing */
+static void page_free(struct page *p)
+{
+	set_pfn(p->pfn, NULL);
+	free(p->copy);
+	free(p);
+}
+
+/* pages_lock held for writing; @p attached */
+static void page_detach(struct page *p)
+{
+	struct iovec l, r;
+
+	index_remove(p);
+	p->flags &= ~SHIM_PG_ATTACHED;
+	if (page_unused(p)) {
+		page_free(p);
+		return;
+	}
+	p->copy = calloc(1, PAGE_SIZE);
+	if (!p->copy)
+		abort();
+	l = (struct iovec){ p->copy, PAGE_SIZE };
+	r = (struct iovec){ (void *)p->uaddr, PAGE_SIZE };
+	if (syscall(SYS_process_vm_readv, getpid(), &l, 1, &r, 1, 0) != (ssize_t)PAGE_SIZE)
+		memset(p->copy, 0, PAGE_SIZE);
+}
+
+void shim_mm_write_lock(void)
+{
+	pthread_rwlock_wrlock(&pages_lock);
+}
+
+void shim_mm_write_unlock(void)
+{
+	pthread_rwlock_unlock(&pages_lock);
+}
+
+void shim_mm_detach(unsigned long start, unsigned long len)
+{
+	unsigned long a, end, n = len >> PAGE_SHIFT;
+	struct page *p, *next;
+	unsigned int h;
+
+	start &= PAGE_MASK;
+	if (__builtin_add_overflow(start, len, &end))
+		end = ~0UL;
+	if (!nattached)
+		return;
+	if (n > (unsigned long)nattached) {
+		for (h = 0; h < (1U << HASH_BITS); h++)
+			for (p = index_hash[h]; p; p = next) {
+				next = p->hnext;
+				if (p->uaddr >= start && p->uaddr < end)
+					page_detach(p);
+			}
+		return;
+	}
+	for (a = start; a < end && a >= start; a += PAGE_SIZE) {
+		p = index_find(a);
+		if (p)
+			page_detach(p);
+	}
+}
+
+void shim_mm_move(unsigned long old, unsigned long new, unsigned long len)
+{
+	struct page *moved = NULL, *p, *next;
+	unsigned long a;
+
+	shim_mm_detach(new, len);
+	for (a = 0; a < len; a += PAGE_SIZE) {
+		p = index_find(old + a);
+		if (!p)
+			continue;
+		index_remove(p);
+		p->uaddr = new + a;
+		p->hnext = moved;
+		moved = p;
+	}
+	for (p = moved; p; p = next) {
+		next = p->hnext;
+		index_insert(p);
+	}
+}
+
+long shim_pages_pinned(void)
+{
+	return __atomic_load_n(&npinned, __ATOMIC_RELAXED);
+}
+
+void shim_mm_atfork_prepare(void)
+{
+	pthread_rwlock_wrlock(&pages_lock);
+}
+
+void shim_mm_atfork_parent(void)
+{
+	pthread_rwlock_unlock(&pages_lock);
+}
+
+/* the child's only thread: a fresh lock rather than an unlock of the
+ * parent thread's write lock */
+void shim_mm_atfork_child(void)
+{
+	pthread_rwlock_init(&pages_lock, NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* The mappings, from /proc/self/maps */
+
+struct vma {
+	unsigned long start, end;
+	bool read, write, shared;
+	bool special;		/* VM_IO/VM_PFNMAP: [vvar], [vsyscall] */
+	bool file;		/* a regular file, not shmem */
+};
+
+static int read_maps(char **buf)
+{
+	size_t cap = 1 << 16, len = 0;
+	ssize_t n;
+	int fd;
+
+	fd = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/maps",
+			  O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	*buf = malloc(cap + 1);
+	if (!*buf)
+		abort();
+	for (;;) {
+		if (len == cap) {
+			cap *= 2;
+			*buf = realloc(*buf, cap + 1);
+			if (!*buf)
+				abort();
+		}
+		n = syscall(SYS_read, fd, *buf + len, cap - len);
+		if (n <= 0)
+			break;
+		len += n;
+	}
+	syscall(SYS_close, fd);
+	(*buf)[len] = 0;
+	return 0;
+}
+
+/* The mapping that contains @addr, parsed from @maps, or false. */
+static bool find_vma(const char *maps, unsigned long addr, struct vma *v)
+{
+	const char *line = maps;
+
+	while (line && *line) {
+		unsigned long s, e;
+		char perms[5], path[256] = "";
+		unsigned long long off;
+		unsigned int maj, min;
+		unsigned long ino;
+		int n = sscanf(line, "%lx-%lx %4s %llx %x:%x %lu %255[^\n]",
+			       &s, &e, perms, &off, &maj, &min, &ino, path);
+		const char *nl = strchr(line, '\n');
+
+		if (n >= 7 && addr >= s && addr < e) {
+			v->start = s;
+			v->end = e;
+			v->read = perms[0] == 'r';
+			v->write = perms[1] == 'w';
+			v->shared = perms[3] == 's';
+			v->special = !strcmp(path, "[vvar]") ||
+				     !strcmp(path, "[vvar_vclock]") ||
+				     !strcmp(path, "[vsyscall]");
+			v->file = path[0] == '/' && ino &&
+				  strncmp(path, "/memfd:", 7) &&
+				  strncmp(path, "/dev/zero", 9) &&
+				  strncmp(path, "/SYSV", 5) &&
+				  strncmp(path, "/dev/shm/", 9);
+			return true;
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	return false;
+}
+
+/* How many of the @n pages from @addr fault in for reading (each byte). */
+static unsigned long probe_pages(unsigned long addr, unsigned long n)
+{
+	struct iovec l[64], r[64];
+	unsigned char sink[64];
+	unsigned long done = 0, k, i;
+	ssize_t got;
+
+	while (done < n) {
+		k = min_t(unsigned long, n - done, 64);
+		for (i = 0; i < k; i++) {
+			l[i] = (struct iovec){ &sink[i], 1 };
+			r[i] = (struct iovec){
+				(void *)(addr + ((done + i) << PAGE_SHIFT)), 1 };
+		}
+		got = syscall(SYS_process_vm_readv, getpid(), l, k, r, k, 0);
+		if (got <= 0)
+			break;
+		done += got;
+		if ((unsigned long)got < k)
+			break;
+	}
+	return done;
+}
+
+/*
+ * get_user_pages_fast()/pin_user_pages_fast(): the number of pages from
+ * @start on that were taken, or -EFAULT when not even the first could be.
+ */
+long shim_pin_user_pages(unsigned long start, unsigned long nr,
+			 unsigned int gup_flags, struct page **pages, bool pin,
+			 const char *file, int line)
+{
+	unsigned long end, a, good = 0, last_uaddr = 0, last_pfn = 0, i;
+	bool write = gup_flags & FOLL_WRITE;
+	char *maps = NULL;
+	struct vma v = { 0 };
+	long ret;
+
+	start &= PAGE_MASK;
+	if (!nr)
+		return 0;
+	if (nr > (ULONG_MAX >> PAGE_SHIFT) ||
+	    __builtin_add_overflow(start, nr << PAGE_SHIFT, &end))
+		return -EOVERFLOW;
+	if (end > SHIM_USER_PTR_MAX)
+		return -EFAULT;
+
+	shim_lock_acquire_pseudo(&shim_mmap_lock, file, line);
+	if (read_maps(&maps)) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (a = start; a < end; a += PAGE_SIZE, good++) {
+		if (a >= v.end && !find_vma(maps, a, &v))
+			break;
+		if (!v.read || v.special || (write && !v.write))
+			break;
+		if ((gup_flags & FOLL_LONGTERM) && write && v.shared && v.file)
+			break;
+	}
+	free(maps);
+	good = probe_pages(start, good);
+	if (!good) {
+		ret = -EFAULT;
+		goto out;
+	}
+	pthread_rwlock_wrlock(&pages_lock);
+	for (i = 0; i < good; i++) {
+		unsigned long ua = start + (i << PAGE_SHIFT);
+		struct page *p = index_find(ua);
+
+		if (!p)
+			p = page_new(ua, &last_uaddr, &last_pfn);
+		if (pin) {
+			if (atomic_inc_return(&p->pincount) == 1)
+				__atomic_add_fetch(&npinned, 1, __ATOMIC_RELAXED);
+		} else {
+			atomic_inc(&p->refcount);
+		}
+		pages[i] = p;
+	}
+	pthread_rwlock_unlock(&pages_lock);
+	ret = good;
+out:
+	shim_lock_release_pseudo(&shim_mmap_lock, file, line);
+	return ret;
+}
+
+static void page_release_if_unused(struct page *p)
+{
+	pthread_rwlock_wrlock(&pages_lock);
+	if (!(p->flags & SHIM_PG_ATTACHED) && page_unused(p))
+		page_free(p);
+	pthread_rwlock_unlock(&pages_lock);
+}
+
+void get_page(struct page *page)
+{
+	atomic_inc(&page->refcount);
+}
+
+void put_page(struct page *page)
+{
+	int left = atomic_dec_return(&page->refcount);
+
+	if (left < 0)
+		shim_report(SHIM_REPORT_BUG, __FILE__, __LINE__,
+			    "put_page() of a page without a reference (pfn %#lx)",
+			    page->pfn);
+	else if (!left && !(READ_ONCE(page->flags) & SHIM_PG_ATTACHED))
+		page_release_if_unused(page);
+}
+
+void unpin_user_page(struct page *page)
+{
+	int left = atomic_dec_return(&page->pincount);
+
+	if (left < 0) {
+		shim_report(SHIM_REPORT_BUG, __FILE__, __LINE__,
+			    "unpin of a page that is not pinned (pfn %#lx)",
+			    page->pfn);
+		return;
+	}
+	if (!left) {
+		__atomic_sub_fetch(&npinned, 1, __ATOMIC_RELAXED);
+		if (!(READ_ONCE(page->flags) & SHIM_PG_ATTACHED))
+			page_release_if_unused(page);
+	}
+}
+
+static void mark_dirty(struct page *page)
+{
+	__atomic_or_fetch(&page->flags, SHIM_PG_DIRTY, __ATOMIC_RELAXED);
+}
+
+void unpin_user_pages(struct page **pages, unsigned long npages)
+{
+	unsigned long i;
+
+	for (i = 0; i < npages; i++)
+		unpin_user_page(pages[i]);
+}
+
+void unpin_user_pages_dirty_lock(struct page **pages, unsigned long npages,
+				 bool make_dirty)
+{
+	unsigned long i;
+
+	for (i = 0; i < npages; i++) {
+		if (make_dirty)
+			mark_dirty(pages[i]);
+		unpin_user_page(pages[i]);
+	}
+}
+
+/* The @npages physically contiguous pages from @page on. */
+void unpin_user_page_range_dirty_lock(struct page *page, unsigned long npages,
+				      bool make_dirty)
+{
+	unsigned long i, pfn = page->pfn;
+
+	might_sleep();
+	for (i = 0; i < npages; i++) {
+		struct page *p = pfn_to_page(pfn + i);
+
+		if (!p) {
+			shim_report(SHIM_REPORT_BUG, __FILE__, __LINE__,
+				    "unpin of frame %#lx, which has no page",
+				    pfn + i);
+			return;
+		}
+		if (make_dirty)
+			mark_dirty(p);
+		unpin_user_page(p);
+	}
+}
+
+bool folio_maybe_dma_pinned(struct folio *f)
+{
+	return atomic_read(&f->page.pincount) > 0;
+}
+
+bool folio_test_dirty(struct folio *f)
+{
+	return READ_ONCE(f->page.flags) & SHIM_PG_DIRTY;
+}
+
+/* The page's memory: the process's while attached, the copy after. */
+void *kmap_local_page(struct page *page)
+{
+	pthread_rwlock_rdlock(&pages_lock);
+	return (page->flags & SHIM_PG_ATTACHED) ? (void *)page->uaddr :
+						  page->copy;
+}
+
+void kunmap_local(const void *addr)
+{
+	(void)addr;
+	pthread_rwlock_unlock(&pages_lock);
+}
