@@ -155,20 +155,23 @@ $(BUILD)/weave/%/.stamp: $(SRCS) $(LIT)
 # reference's with the results of the runs.
 define doc_rules
 $(DOC)/$(1).html: spec/$(1).adoc $(SPEC_PROSE) $(BUILD)/weave/$(2)/.stamp $(SVGS) \
-		$(TRACE)/requirements-$(2).adoc $(DOC_TREE)/.stamp
+		$(TRACE)/requirements-$(2).adoc $(DOC_TREE)/.stamp $(DOC_GEN_$(2))
 	@mkdir -p $(DOC)
 	@echo "  HTML    $$@"
-	$(Q)asciidoctor $(ADOC_FLAGS) -a data-uri \
+	$(Q)asciidoctor $(ADOC_FLAGS) -a data-uri $(DOC_ATTRS_$(2)) \
 		-a traceability=$(abspath $(TRACE)/requirements-$(2).adoc) \
 		-a wovendir=$(abspath $(BUILD)/weave/$(2)) -o $$@ $$<
 $(DOC)/$(1).pdf: spec/$(1).adoc $(SPEC_PROSE) $(BUILD)/weave/$(2)/.stamp $(SVGS) \
-		$(TRACE)/requirements-$(2).adoc $(DOC_TREE)/.stamp
+		$(TRACE)/requirements-$(2).adoc $(DOC_TREE)/.stamp $(DOC_GEN_$(2))
 	@mkdir -p $(DOC)
 	@echo "  PDF     $$@"
-	$(Q)asciidoctor-pdf $(ADOC_FLAGS) \
+	$(Q)asciidoctor-pdf $(ADOC_FLAGS) $(DOC_ATTRS_$(2)) \
 		-a traceability=$(abspath $(TRACE)/requirements-$(2).adoc) \
 		-a wovendir=$(abspath $(BUILD)/weave/$(2)) -o $$@ $$<
 endef
+# What only the reference includes: the harness chapter's generated tables.
+DOC_GEN_reference = $(BUILD)/harness/excluded.adoc
+DOC_ATTRS_reference = -a harnessexcluded=$(abspath $(BUILD)/harness/excluded.adoc)
 $(eval $(call doc_rules,ioasid-spec,spec))
 $(eval $(call doc_rules,ioasid-reference,reference))
 

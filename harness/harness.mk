@@ -96,6 +96,17 @@ H_PRELOAD = $(shell $(CC) -print-file-name=libasan.so) $(abspath $(H_LIB))
 H_RUN_ENV := ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:allocator_may_return_null=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
+# The list of exclusions as a table of the reference document
+# (spec/harness.adoc).
+$(HB)/excluded.adoc: harness/EXCLUDED
+	@mkdir -p $(dir $@)
+	$(Q)awk 'BEGIN { print "[cols=\"2,3\",options=\"header\"]"; \
+		print "|==="; print "| Test | Why it does not run in user space" } \
+		/^#/ || NF == 0 { next } \
+		{ name = $$1; $$1 = ""; sub(/^ +/, ""); gsub(/\|/, "\\|"); \
+		  print ""; print "| `" name "`"; print "| " $$0 } \
+		END { print "|===" }' $< >$@
+
 # The planted bugs the harness must catch (harness/selfcheck/plant.sh).
 H_PLANT_BUGS := unpin uaf lock sleep
 H_OTHER_OBJS := $(patsubst %,$(HB)/obj/%.o,$(H_SHIM) xarray rbtree interpose)
