@@ -172,6 +172,11 @@ endef
 # What only the reference includes: the harness chapter's generated tables.
 DOC_GEN_reference = $(BUILD)/harness/excluded.adoc
 DOC_ATTRS_reference = -a harnessexcluded=$(abspath $(BUILD)/harness/excluded.adoc)
+# The harness's coverage table, once make harness-coverage has made it (make
+# check does, before it renders the documents again).
+HARNESS_COVERAGE := $(wildcard $(BUILD)/harness/coverage/summary.adoc)
+DOC_GEN_reference += $(HARNESS_COVERAGE)
+DOC_ATTRS_reference += $(if $(HARNESS_COVERAGE),-a harnesscoverage=$(abspath $(HARNESS_COVERAGE)))
 $(eval $(call doc_rules,ioasid-spec,spec))
 $(eval $(call doc_rules,ioasid-reference,reference))
 

@@ -138,3 +138,4 @@ harness-selfcheck: harness
 			"$(CC)" "$(H_CFLAGS)" \
 			$(firstword $(H_PRELOAD)) $(H_OTHER_OBJS) || status=1; \
 	done; exit $$status
+include harness/coverage/coverage.mk

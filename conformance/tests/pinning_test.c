@@ -380,6 +380,55 @@ TEST_F(pin, a_stale_registration_is_refused)
 }
 
 /*
+ * Registered memory that was made read-only, or unmapped, without being
+ * unregistered: a map of it fails with EFAULT as a map of such memory
+ * outside a registration would, read-only memory still maps for reading,
+ * and a failed map changes nothing (no mapping, no further pin or charge).
+ */
+TEST_F(pin, registered_memory_made_read_only_or_unmapped_faults)
+{
+	uint8_t *p = self->buf + 4 * PG;
+	long before;
+
+	REQ(REQ-MAP-FAULT, REQ-MAP-REGISTERED-USE, REQ-ARG-NOCHANGE);
+	ASSERT_EQ(0, ioasid_register(self->fd, p, 4 * PG));
+	before = ioasid_pinned_kb();
+	ASSERT_EQ(0, mprotect(p + PG, PG, PROT_READ));
+	/* for writing: the read-only page faults, wherever it is in the range */
+	EXPECT_EQ(-EFAULT, ioasid_map(self->fd, self->a, p, IOVA, 4 * PG,
+				      IOASID_DMA_RW));
+	EXPECT_EQ(-EFAULT, ioasid_map(self->fd, self->a, p + PG, IOVA, PG,
+				      IOASID_DMA_WRITE));
+	EXPECT_EQ(BLOCKED, dma_peek(self->dev, IOVA));
+	EXPECT_EQ(before, ioasid_pinned_kb());
+	/* for reading it is still the registered page */
+	EXPECT_EQ(0, ioasid_map(self->fd, self->a, p, IOVA, 4 * PG,
+				IOASID_DMA_READ));
+	EXPECT_EQ(0x15, dma_peek(self->dev, IOVA + PG));
+	EXPECT_EQ(before, ioasid_pinned_kb());
+	EXPECT_EQ(4 * PG, ioasid_unmap_all(self->fd, self->a));
+
+	/* a hole in the middle, then at the start of the range */
+	ASSERT_EQ(0, munmap(p + 2 * PG, PG));
+	EXPECT_EQ(-EFAULT, ioasid_map(self->fd, self->a, p, IOVA, 4 * PG,
+				      IOASID_DMA_READ));
+	EXPECT_EQ(-EFAULT, ioasid_map(self->fd, self->a, p + 2 * PG, IOVA,
+				      2 * PG, IOASID_DMA_READ));
+	EXPECT_EQ(BLOCKED, dma_peek(self->dev, IOVA));
+	EXPECT_EQ(BLOCKED, dma_peek(self->dev, IOVA + 3 * PG));
+	EXPECT_EQ(before, ioasid_pinned_kb());
+	/* the pages around the hole still map */
+	EXPECT_EQ(0, ioasid_map(self->fd, self->a, p + 3 * PG, IOVA, PG,
+				IOASID_DMA_RW));
+	EXPECT_EQ(0x17, dma_peek(self->dev, IOVA));
+	EXPECT_EQ(PG, ioasid_unmap_all(self->fd, self->a));
+	/* the registration still goes as a whole, and gives back its pages */
+	EXPECT_EQ(0, ioasid_unregister(self->fd, p, 4 * PG));
+	EXPECT_EQ(before - 4 * (long)PG / 1024, ioasid_pinned_kb());
+	/* the fixture's munmap of the whole buffer covers the hole too */
+}
+
+/*
  * Read-only memory cannot be registered, and is mapped for reading while
  * other memory is registered.
  */
@@ -594,6 +643,68 @@ static char process_state(pid_t pid)
 }
 
 /*
+ * A map of one page of new memory on another thread, which waits in the
+ * kernel for a userfaultfd handler (this thread) to answer its fault:
+ * returns the userfaultfd, the fault read, with the map holding the
+ * IOASID's lock; -1 and *@why when the kernel has no userfaultfd, or when
+ * its long-term pins do not wait for one (6.1: the map then fails with
+ * EFAULT at once, and has been joined).
+ */
+static int start_waiting_map(struct map_job *job, pthread_t *thread,
+			     const char **why)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { 0 };
+	struct uffd_msg msg;
+	struct pollfd pfd;
+	int uffd, i;
+
+	*why = "no userfaultfd";
+	uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (uffd < 0)
+		return -1;
+	job->length = PG;
+	job->p = mmap(NULL, PG, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	reg.range.start = (uintptr_t)job->p;
+	reg.range.len = PG;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	*why = "userfaultfd cannot be set up";
+	if (job->p == MAP_FAILED || ioctl(uffd, UFFDIO_API, &api) ||
+	    ioctl(uffd, UFFDIO_REGISTER, &reg) ||
+	    pthread_create(thread, NULL, map_thread, job)) {
+		close(uffd);
+		return -1;
+	}
+	pfd = (struct pollfd){ .fd = uffd, .events = POLLIN };
+	for (i = 0; i < 100 && !poll(&pfd, 1, 100) &&
+		    !__atomic_load_n(&job->done, __ATOMIC_ACQUIRE); i++)
+		;
+	if (__atomic_load_n(&job->done, __ATOMIC_ACQUIRE) ||
+	    poll(&pfd, 1, 10000) != 1 ||
+	    read(uffd, &msg, sizeof(msg)) != sizeof(msg) ||
+	    msg.event != UFFD_EVENT_PAGEFAULT) {
+		pthread_join(*thread, NULL);
+		*why = "a long-term pin does not wait for userfaultfd here";
+		close(uffd);
+		return -1;
+	}
+	return uffd;
+}
+
+/* The map of start_waiting_map() gets its page (the content of @src). */
+static int answer_waiting_map(int uffd, struct map_job *job, const void *src)
+{
+	struct uffdio_copy copy = {
+		.dst = (uintptr_t)job->p,
+		.src = (uintptr_t)src,
+		.len = PG,
+	};
+
+	return ioctl(uffd, UFFDIO_COPY, &copy);
+}
+
+/*
  * A free that waits for a map which itself waits for the program (its
  * memory is served by a userfaultfd handler that does not answer yet),
  * and whose thread is then killed: the IOASID is not freed, and once the
@@ -606,60 +717,34 @@ static char process_state(pid_t pid)
  */
 TEST_F(pin, a_killed_free_leaves_the_ioasid_as_it_was)
 {
-	struct uffdio_api api = { .api = UFFD_API };
-	struct map_job job = { .fd = self->fd, .length = PG };
-	struct uffdio_register reg = { 0 };
-	struct uffdio_copy copy = { 0 };
+	struct map_job job = { .fd = self->fd };
 	struct ioasid_info info;
-	struct uffd_msg msg;
-	struct pollfd pfd;
 	pthread_t thread;
 	int uffd, dev = -1, status, i;
+	const char *why;
 	long b, before;
 	pid_t child;
 
 	REQ(REQ-IOASID-FREE-KILLED, REQ-IOASID-FREE-DRAIN, REQ-IOASID-UNKNOWN);
-	uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-	if (uffd < 0)
-		SKIP(return, "no userfaultfd: %s", strerror(errno));
-	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
 	ASSERT_EQ(0, testif_attached_device(self->testif, self->fd, 0, &dev,
 					    &b));
 	/* a page table, no route: the IOASID maps and can be freed */
 	ASSERT_EQ(0, device_detach(dev, b));
 	job.ioasid = b;
-	job.p = mmap(NULL, PG, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, job.p);
-	reg.range.start = (uintptr_t)job.p;
-	reg.range.len = PG;
-	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
-	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
 	before = ioasid_pinned_kb();
 
 	/* the map holds the IOASID and waits for the handler */
-	ASSERT_EQ(0, pthread_create(&thread, NULL, map_thread, &job));
-	pfd = (struct pollfd){ .fd = uffd, .events = POLLIN };
-	for (i = 0; i < 100 && !poll(&pfd, 1, 100) &&
-		    !__atomic_load_n(&job.done, __ATOMIC_ACQUIRE); i++)
-		;
-	if (__atomic_load_n(&job.done, __ATOMIC_ACQUIRE)) {
-		/*
-		 * Some kernels (6.1 among them) pin long-term without letting
-		 * a fault wait, so the handler is never asked and the map
-		 * fails with EFAULT.
-		 */
-		pthread_join(thread, NULL);
-		EXPECT_EQ(-EFAULT, job.ret);
+	uffd = start_waiting_map(&job, &thread, &why);
+	if (uffd < 0) {
+		/* where the pin did not wait, the map failed at once */
+		if (job.done)
+			EXPECT_EQ(-EFAULT, job.ret);
 		EXPECT_EQ(before, ioasid_pinned_kb());
-		munmap(job.p, PG);
-		close(uffd);
+		if (job.p != MAP_FAILED)
+			munmap(job.p, PG);
 		close(dev);
-		SKIP(return, "a long-term pin does not wait for userfaultfd here");
+		SKIP(return, "%s", why);
 	}
-	ASSERT_EQ(1, poll(&pfd, 1, 10000));
-	ASSERT_EQ(sizeof(msg), read(uffd, &msg, sizeof(msg)));
-	ASSERT_EQ(UFFD_EVENT_PAGEFAULT, msg.event);
 
 	child = fork();
 	ASSERT_LE(0, child);
@@ -676,10 +761,7 @@ TEST_F(pin, a_killed_free_leaves_the_ioasid_as_it_was)
 	EXPECT_FALSE(__atomic_load_n(&job.done, __ATOMIC_ACQUIRE));
 
 	/* the handler answers; the map completes into the IOASID */
-	copy.dst = (uintptr_t)job.p;
-	copy.src = (uintptr_t)self->buf;
-	copy.len = PG;
-	EXPECT_EQ(0, ioctl(uffd, UFFDIO_COPY, &copy));
+	EXPECT_EQ(0, answer_waiting_map(uffd, &job, self->buf));
 	pthread_join(thread, NULL);
 	EXPECT_EQ(0, job.ret);
 	/* the IOASID is there, with the mapping the free did not undo */
@@ -693,6 +775,123 @@ TEST_F(pin, a_killed_free_leaves_the_ioasid_as_it_was)
 	munmap(job.p, PG);
 	close(uffd);
 	close(dev);
+}
+
+/* An attach on another thread, and its result. */
+struct attach_job {
+	int dev;
+	uint32_t ioasid;
+	long ret;
+	volatile pid_t tid;
+	volatile int done;
+};
+
+static void *attach_thread(void *arg)
+{
+	struct attach_job *job = arg;
+
+	job->tid = (pid_t)syscall(SYS_gettid);
+	job->ret = device_attach(job->dev, job->ioasid);
+	__atomic_store_n(&job->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void *free_thread(void *arg)
+{
+	struct attach_job *job = arg;	/* dev is the descriptor here */
+
+	job->tid = (pid_t)syscall(SYS_gettid);
+	job->ret = ioasid_free_one(job->dev, job->ioasid);
+	__atomic_store_n(&job->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* Has the thread of @job gone to sleep in its command?  (D in a kernel,
+ * S where the wait is an ordinary one, as in the user-space harness.) */
+static bool job_sleeps(struct attach_job *job)
+{
+	int i;
+
+	for (i = 0; i < 10000; i++) {
+		char state = job->tid ? process_state(job->tid) : 0;
+
+		if (state == 'D' || state == 'S')
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+/*
+ * An attach to an IOASID that a free removes while the attach waits:
+ * the attach fails with ENOENT, the free succeeds, and the device is
+ * attached nowhere.  The attach is made to wait behind another attach of
+ * the same descriptor, which itself waits for the lock of an IOASID whose
+ * map waits for a userfaultfd handler; so the free starts after the
+ * attach found the IOASID and before it could use it.
+ */
+TEST_F(pin, an_attach_to_an_ioasid_that_is_being_freed_fails)
+{
+	struct map_job map = { .fd = self->fd, .ioasid = self->a };
+	struct attach_job first = { 0 }, second = { 0 }, freeing = { 0 };
+	pthread_t tmap, t1, t2, t3;
+	struct ioasid_info info;
+	int uffd, dev1, dev2;
+	const char *why;
+	long b;
+
+	REQ(REQ-IOASID-FREE-DRAIN, REQ-IOASID-UNKNOWN, REQ-ATTACH-STATE);
+	dev1 = testif_create_pasid_device(self->testif, 0);
+	dev2 = testif_create_pasid_device(self->testif, 0);
+	ASSERT_LE(0, dev1);
+	ASSERT_LE(0, dev2);
+	ASSERT_LE(0, device_bind(dev1, self->fd));
+	ASSERT_LE(0, device_bind(dev2, self->fd));
+	b = ioasid_alloc_one(self->fd);
+	ASSERT_LT(0, b);
+
+	uffd = start_waiting_map(&map, &tmap, &why);
+	if (uffd < 0) {
+		if (map.p != MAP_FAILED)
+			munmap(map.p, PG);
+		close(dev1);
+		close(dev2);
+		SKIP(return, "%s", why);
+	}
+	/* the first attach takes the descriptor's attach lock and waits for
+	 * the lock of self->a, which the map holds */
+	first = (struct attach_job){ .dev = dev1, .ioasid = self->a };
+	ASSERT_EQ(0, pthread_create(&t1, NULL, attach_thread, &first));
+	ASSERT_TRUE(job_sleeps(&first));
+	/* the second finds b, holds it, and waits for the attach lock */
+	second = (struct attach_job){ .dev = dev2, .ioasid = b };
+	ASSERT_EQ(0, pthread_create(&t2, NULL, attach_thread, &second));
+	ASSERT_TRUE(job_sleeps(&second));
+	/* the free of b begins, and waits for the second attach's hold */
+	freeing = (struct attach_job){ .dev = self->fd, .ioasid = b };
+	ASSERT_EQ(0, pthread_create(&t3, NULL, free_thread, &freeing));
+	ASSERT_TRUE(job_sleeps(&freeing));
+	EXPECT_FALSE(map.done || first.done || second.done || freeing.done);
+
+	EXPECT_EQ(0, answer_waiting_map(uffd, &map, self->buf));
+	pthread_join(tmap, NULL);
+	pthread_join(t1, NULL);
+	pthread_join(t2, NULL);
+	pthread_join(t3, NULL);
+	EXPECT_EQ(0, map.ret);
+	EXPECT_EQ(0, first.ret);
+	EXPECT_EQ(-ENOENT, second.ret);
+	EXPECT_EQ(0, freeing.ret);
+	/* b is gone; the second device is attached nowhere, the first is */
+	EXPECT_EQ(-ENOENT, ioasid_get_info(self->fd, b, &info));
+	EXPECT_EQ(-ENOENT, device_detach(dev2, b));
+	EXPECT_EQ(0, device_unbind(dev2));
+	EXPECT_EQ(0, device_detach(dev1, self->a));
+	EXPECT_EQ(PG, ioasid_unmap_all(self->fd, self->a));
+	munmap(map.p, PG);
+	close(uffd);
+	close(dev1);
+	close(dev2);
 }
 
 TEST_HARNESS_MAIN

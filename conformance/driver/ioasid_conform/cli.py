@@ -13,6 +13,7 @@ Subcommands:
   harness run the tests against the core in user space (LD_PRELOAD)
   list    list the testcases and the requirements they check
   report  requirement report: spec x tests x results, --check
+  coverage  the harness's coverage of the core (gcov), make harness-coverage
 """
 
 import argparse
@@ -24,6 +25,7 @@ from typing import List, Optional
 
 from . import __version__
 from .inputs import ModuleDir, SetupError, find_test_binaries
+from .coverage import add_coverage_arguments, cmd_coverage
 from .junit import write_junit
 from .local import KMSG, LocalOptions, run_local
 from .report import Reporter, write_counts, write_json
@@ -581,6 +583,16 @@ def build_parser() -> argparse.ArgumentParser:
     add_report_arguments(report_parser)
     report_parser.set_defaults(handler=cmd_report)
 
+    coverage_parser = commands.add_parser(
+        "coverage", help="coverage of the core in user space from gcov",
+        description="Summarise gcov's JSON reports of the harness's "
+                    "coverage build: a per-file table (AsciiDoc), the "
+                    "core's unreached lines, checked against their "
+                    "explanations.  Exit status 0 only if every unreached "
+                    "line of the core is explained and the core's line "
+                    "coverage reaches --min-lines.")
+    add_coverage_arguments(coverage_parser)
+    coverage_parser.set_defaults(handler=cmd_coverage)
     return parser
 
 
