@@ -38,7 +38,7 @@ TRACE := $(BUILD)/traceability
 	check-steps clean distclean
 
 all: deps
-	$(Q)$(MAKE) --no-print-directory tangle modules tests harness spec
+	$(Q)$(MAKE) --no-print-directory tangle modules tests harness fuzz-bin spec
 
 help:
 	@echo 'make             build everything (installs missing Debian packages when root)'
@@ -52,6 +52,8 @@ help:
 	@echo 'make kernel-tree KTREE=DIR   export the kernel tree without #line directives'
 	@echo 'make harness-check   the conformance tests against the core in user space (ASan, UBSan, lock checker)'
 	@echo 'make harness-selfcheck   bugs planted in the core that the user-space harness must catch'
+	@echo 'make fuzz [FUZZ_TIME=s]  fuzz the core in user space (make fuzz-check: corpus replay and 60 s, as make check does)'
+	@echo 'make harness-coverage    line and branch coverage of the core in user space, mapped to src/*.adoc'
 	@echo 'make bench       time IOASID_MAP_DMA/UNMAP_DMA against VFIO type1 in one 6.12 guest (not part of check)'
 
 # ---------------------------------------------------------------------------

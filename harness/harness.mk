@@ -139,3 +139,4 @@ harness-selfcheck: harness
 			$(firstword $(H_PRELOAD)) $(H_OTHER_OBJS) || status=1; \
 	done; exit $$status
 include harness/coverage/coverage.mk
+include harness/fuzz/fuzz.mk

@@ -62,6 +62,7 @@ step traceability traceability
 step lint lint
 step harness harness-check
 step harness-selfcheck harness-selfcheck
+step fuzz fuzz-check
 step harness-coverage harness-coverage
 for k in $KERNELS; do
 	[ "$k" = debug ] || step "conformance-$k" "conformance-$k"

@@ -1,0 +1,1340 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A command-aware fuzzer of the /dev/ioasid core in user space.
+ *
+ * The core, the mock framework and the mock IOMMU run in this process on
+ * the shim, as under the interposer; this file plays the interposer's
+ * part itself: each ioctl goes through shim_fdget(), shim_syscall_enter(),
+ * shim_file_ioctl(), shim_fdput() and shim_syscall_exit(), opens through
+ * shim_open_device(), closes through shim_close(), and changes of the
+ * address space (munmap, MAP_FIXED, mremap, MADV_DONTNEED) tell the
+ * shim's page model, under its mm lock, that pages left their addresses.
+ *
+ * The input is decoded into commands as fuzz_format.h describes.  After
+ * each input every descriptor it opened is closed and then nothing may
+ * be left: no pinned page, no charge to the user or the mm, no
+ * allocation beyond those after the modules loaded, no open file, no
+ * held lock, no report; a difference aborts with a message saying which.
+ *
+ * Built with -DFUZZ_REPLAY_MAIN (gcc or clang, without libFuzzer) this
+ * file has a main() that runs each file named on its command line, or
+ * each file in a directory named there, as one input.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <shim/base.h>
+#include <shim/shim.h>
+#include <uapi/linux/ioasid.h>
+#include "ioasid_testif.h"
+#include "fuzz_format.h"
+
+/* mock_iommu.c: arm or (nth 0) disarm a failure of the mock IOMMU */
+int mock_iommu_fail_next(u32 op, u32 nth);
+
+#define FZ_PAGE 4096UL
+#define FIOCLEX_NR 0x5451
+#define FIONCLEX_NR 0x5450
+#define FIONBIO_NR 0x5421
+
+enum { K_NONE, K_IOASID, K_TESTIF, K_DEVICE, K_ANY };
+
+struct slot {
+	int fd;
+	int kind;
+};
+
+/* the state of one input */
+static struct {
+	const u8 *data;
+	size_t size, pos;
+	struct slot slots[FZ_SLOTS];
+	int last_closed;
+	int max_fd;
+	u32 vals[32];		/* numbers commands returned, a ring */
+	unsigned int nvals;
+	struct { u64 iova, length; } maps[16];	/* successful MAP_DMA, a ring */
+	unsigned int nmaps;
+	bool mem_dirty;
+	bool limited;		/* FZ_LIMIT changed the caps or the rlimit */
+	bool protected;		/* FZ_PROTECT took rights from mapped pages */
+	unsigned int fail_nth;	/* for the next command, 0: none */
+} st;
+
+/* the fixed memory of the process, set up once */
+static u8 *arg_page;		/* argument page, guard page, output page */
+static u8 *regions[FZ_NREGIONS];
+static const unsigned long region_pages[FZ_NREGIONS] = FZ_REGION_PAGES;
+static u8 *spare;		/* where FZ_MREMAP moves pages to */
+#define SPARE_PAGES 512UL
+static u8 *mem_base;
+static unsigned long mem_len;
+
+/* the baseline after the modules loaded */
+static long base_allocs, base_files;
+static unsigned long base_reports;
+static unsigned int uid;
+static bool debug;		/* IOASID_FUZZ_DEBUG: print each call */
+
+/* ------------------------------------------------------------------ */
+/* Reading the input */
+
+static u8 rd8(void)
+{
+	return st.pos < st.size ? st.data[st.pos++] : 0;
+}
+
+static u32 rd32(void)
+{
+	u32 v = 0;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		v |= (u32)rd8() << (8 * i);
+	return v;
+}
+
+static u64 rd64(void)
+{
+	u64 lo = rd32();
+
+	return lo | (u64)rd32() << 32;
+}
+
+static bool at_end(void)
+{
+	return st.pos >= st.size;
+}
+
+/* ------------------------------------------------------------------ */
+/* Descriptors */
+
+static int nth_of_kind(int kind, unsigned int n, bool other)
+{
+	int i, count = 0;
+
+	for (i = 0; i < FZ_SLOTS; i++)
+		if (st.slots[i].kind &&
+		    (kind == K_ANY || (st.slots[i].kind == kind) != other))
+			count++;
+	if (!count)
+		return -1;
+	n %= count;
+	for (i = 0; i < FZ_SLOTS; i++)
+		if (st.slots[i].kind &&
+		    (kind == K_ANY || (st.slots[i].kind == kind) != other) &&
+		    !n--)
+			return i;
+	return -1;
+}
+
+static int sel_fd_b(int kind, u8 b)
+{
+	int i;
+
+	if (b < 0x80) {
+		i = nth_of_kind(kind, b, false);
+		if (i < 0)
+			i = nth_of_kind(K_ANY, b, false);
+		return i < 0 ? -1 : st.slots[i].fd;
+	}
+	if (b < 0xc0)
+		return st.slots[b & 15].kind ? st.slots[b & 15].fd : -1;
+	switch (b & 7) {
+	case 0:
+		return -1;
+	case 1:
+		return 0;
+	case 2:
+		return st.last_closed;
+	case 3:
+		return INT_MAX;
+	default:
+		i = nth_of_kind(kind, b, true);
+		return i < 0 ? -1 : st.slots[i].fd;
+	}
+}
+
+static int sel_fd(int kind)
+{
+	return sel_fd_b(kind, rd8());
+}
+
+static bool slot_free(void)
+{
+	int i;
+
+	for (i = 0; i < FZ_SLOTS; i++)
+		if (!st.slots[i].kind)
+			return true;
+	return false;
+}
+
+static void note_fd(int fd, int kind)
+{
+	int i;
+
+	if (fd > st.max_fd)
+		st.max_fd = fd;
+	for (i = 0; i < FZ_SLOTS; i++)
+		if (!st.slots[i].kind) {
+			st.slots[i].fd = fd;
+			st.slots[i].kind = kind;
+			return;
+		}
+	/* no room: close it again */
+	shim_syscall_enter();
+	shim_close(fd);
+	shim_syscall_exit();
+}
+
+static void close_slot(int i)
+{
+	int fd = st.slots[i].fd;
+	int ret;
+
+	shim_syscall_enter();
+	ret = shim_close(fd);
+	shim_syscall_exit();
+	if (ret) {
+		fprintf(stderr, "fuzz: close(%d) of a slot: %d\n", fd, ret);
+		abort();
+	}
+	st.slots[i].kind = K_NONE;
+	st.last_closed = fd;
+}
+
+/* ------------------------------------------------------------------ */
+/* Values */
+
+static void note_val(u32 v)
+{
+	st.vals[st.nvals++ % 32] = v;
+}
+
+static u32 recent_val(unsigned int k)
+{
+	unsigned int n = st.nvals < 32 ? st.nvals : 32;
+
+	return st.vals[(st.nvals - 1 - k % n) % 32];
+}
+
+static u32 sel_id(void)
+{
+	static const u32 table[] = {
+		0, 1, 2, 3, 4, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff,
+		0xfffff, 0x100000, 0x100, 0x1000, 17, 64, 65,
+	};
+	u8 b = rd8();
+
+	if (b == FZ_RAW)
+		return rd32();
+	if (b < 0xc0 && st.nvals)
+		return recent_val(b);
+	if (b < 0xc0 || b == 0xfe)	/* one more than the latest */
+		return st.nvals ? recent_val(0) + 1 : 1;
+	return table[(b - 0xc0) % ARRAY_SIZE(table)];
+}
+
+static u32 sel_pasid(void)
+{
+	static const u32 small[] = { 0, 1, 2, 3, 5, 7, 0xff, 0x100, 0xfffff,
+				     0x3ff, 0x400, 0xffff };
+	static const u32 bounds[] = { 0x100000, 0xffffffff, 0x80000000,
+				      0x1fffff, 0xfffffffe, 0x7fffffff };
+	u8 b = rd8();
+
+	if (b == FZ_RAW)
+		return rd32();
+	if (b < 0xc0)
+		return small[b % ARRAY_SIZE(small)];
+	return bounds[(b - 0xc0) % ARRAY_SIZE(bounds)];
+}
+
+static u64 sel_addr(void)
+{
+	static const u64 bounds[] = {
+		0, FZ_PAGE, (1ULL << 47) - FZ_PAGE, 1ULL << 47,
+		(1ULL << 47) - 1, 1ULL << 48, 1ULL << 63, -FZ_PAGE, ~0ULL,
+		(1ULL << 47) - 2 * FZ_PAGE, 0xffff800000000000ULL, 1,
+	};
+	static const u64 sub[] = { 0, 1, 0x800, 0xfff };
+	u8 b = rd8();
+
+	if (b == FZ_RAW)
+		return rd64();
+	if (b < 0x80) {
+		unsigned int r = (b & 7) % FZ_NREGIONS;
+		unsigned int s = (b >> 3) & 15;
+
+		return (uintptr_t)regions[r] +
+		       fz_page_index(rd8(), region_pages[r]) * FZ_PAGE +
+		       (s < 4 ? sub[s] : 0);
+	}
+	if (b < 0xa0)
+		return (uintptr_t)arg_page + 2 * FZ_PAGE + 16UL * rd8();
+	if (b == 0xa0)
+		return (uintptr_t)arg_page + FZ_PAGE;	/* the guard page */
+	if (b == 0xa1)
+		return (uintptr_t)spare;
+	return bounds[(b - 0xa2) % ARRAY_SIZE(bounds)];
+}
+
+static u64 sel_len(void)
+{
+	static const u64 pages[] = { 1, 2, 3, 4, 5, 8, 15, 16, 17, 31, 32, 63,
+				     64, 256, 511, 512 };
+	static const u64 bounds[] = {
+		0, 1, 0xfff, 1ULL << 47, (1ULL << 47) - FZ_PAGE, -FZ_PAGE,
+		~0ULL, 1ULL << 63, 1ULL << 32, 1ULL << 39, 1ULL << 48, SZ_2M,
+		SZ_1G, 0x800, -SZ_64K, (1ULL << 52),
+	};
+	u8 b = rd8();
+	u64 n;
+
+	if (b == FZ_RAW)
+		return rd64();
+	if (b >= 0xc0)
+		return bounds[(b - 0xc0) % ARRAY_SIZE(bounds)];
+	n = pages[b & 15];
+	switch (b >> 6) {
+	case 0:
+		return n * FZ_PAGE;
+	case 1:
+		return n * FZ_PAGE + ((b & 16) ? 1 : -1);
+	default:
+		return n * SZ_64K;
+	}
+}
+
+static u64 sel_iova(void)
+{
+	static const u64 units[] = { FZ_PAGE, SZ_64K, SZ_2M, SZ_1G };
+	static const u64 bounds[] = {
+		0, 0xfee00000ULL, 0xfee00000ULL - FZ_PAGE, 0xfef00000ULL,
+		(1ULL << 39) - FZ_PAGE, 1ULL << 39, (1ULL << 48) - FZ_PAGE,
+		1ULL << 48, (1ULL << 47) - FZ_PAGE, 1ULL << 47, -FZ_PAGE,
+		~0ULL, 1ULL << 63, -SZ_64K, 0xfeeff000ULL, (1ULL << 39) - SZ_64K,
+		-SZ_2M, 1ULL << 32,
+	};
+	u8 b = rd8();
+
+	if (b == FZ_RAW)
+		return rd64();
+	if (b < 0x40 && st.nmaps) {
+		unsigned int n = st.nmaps < 16 ? st.nmaps : 16;
+		unsigned int i = (st.nmaps - 1 - (b & 15) % n) % 16;
+
+		switch ((b >> 4) & 3) {
+		case 0:
+			return st.maps[i].iova;
+		case 1:
+			return st.maps[i].iova + st.maps[i].length;
+		case 2:
+			return st.maps[i].iova + FZ_PAGE;
+		default:
+			return st.maps[i].iova - FZ_PAGE;
+		}
+	}
+	if (b < 0xc0)
+		return rd8() * units[(b >> 3) & 3] + ((b & 7) == 7);
+	return bounds[(b - 0xc0) % ARRAY_SIZE(bounds)];
+}
+
+static u32 sel_flags(u32 known)
+{
+	u8 b = rd8();
+
+	if (b == FZ_RAW)
+		return rd32();
+	if (b < 0x80)
+		return b & known;
+	if (b < 0xa0)
+		return 1U << (b & 31);
+	return known | 1U << (b & 31);
+}
+
+static u32 sel_count(void)
+{
+	static const u32 bounds[] = { 0xffffffff, 0x80000000, 256, 4096,
+				      0x10000000, 1000, 17, 0x7fffffff };
+	u8 b = rd8();
+
+	if (b == FZ_RAW)
+		return rd32();
+	if (b < 0xf0)
+		return b % 5;
+	return bounds[(b - 0xf0) % ARRAY_SIZE(bounds)];
+}
+
+/* ------------------------------------------------------------------ */
+/* Arguments: a structure in the argument page, placed and sized */
+
+struct argbuf {
+	u8 *p;			/* where the structure is (may be bad) */
+	u8 *w;			/* where it is written: p, or scratch */
+	size_t size;		/* the structure's size */
+	u8 scratch[256];
+};
+
+static void arg_begin(struct argbuf *a, size_t size)
+{
+	u8 b = rd8();
+
+	a->size = size;
+	memset(arg_page, 0, FZ_PAGE);
+	a->p = arg_page;
+	a->w = arg_page;
+	switch (b) {
+	case 0xf0:
+		a->p = NULL;
+		break;
+	case 0xf1:
+		a->p = arg_page + FZ_PAGE - size;
+		break;
+	case 0xf2:
+		a->p = arg_page + FZ_PAGE - size / 2;
+		break;
+	case 0xf3:
+		a->p = arg_page + 1;
+		break;
+	case 0xf4:
+		a->p = arg_page + FZ_PAGE;
+		break;
+	case 0xf5:
+		a->p = (u8 *)0xffff880000000000UL;
+		break;
+	default:
+		break;
+	}
+	/* build the structure where it can be written; copy it later */
+	if (a->p == arg_page || a->p == arg_page + 1 ||
+	    a->p == arg_page + FZ_PAGE - size)
+		a->w = a->p;
+	else
+		a->w = a->scratch;
+	memset(a->scratch, 0, sizeof(a->scratch));
+}
+
+/* a byte at @off of the structure, if that is writable memory */
+static void arg_poke(struct argbuf *a, size_t off, u8 v)
+{
+	size_t room = a->w == a->scratch ? sizeof(a->scratch) :
+		      (size_t)(arg_page + FZ_PAGE - a->w);
+
+	if (off < room)
+		a->w[off] = v;
+}
+
+static void put32(struct argbuf *a, size_t off, u32 v)
+{
+	memcpy(a->w + off, &v, 4);
+}
+
+static void put64(struct argbuf *a, size_t off, u64 v)
+{
+	memcpy(a->w + off, &v, 8);
+}
+
+static u32 get32(struct argbuf *a, size_t off)
+{
+	u32 v;
+
+	memcpy(&v, a->w + off, 4);
+	return v;
+}
+
+static u64 get64(struct argbuf *a, size_t off)
+{
+	u64 v;
+
+	memcpy(&v, a->w + off, 8);
+	return v;
+}
+
+/* argsz and flags, the first two fields of every structure */
+static void arg_head(struct argbuf *a, size_t minsz, u32 known_flags)
+{
+	u8 b = rd8();
+	u32 argsz = a->size;
+	bool tail = false;
+
+	switch (b) {
+	case 1:
+		argsz = minsz;
+		break;
+	case 2:
+		argsz = minsz - 1;
+		break;
+	case 3:
+		argsz = 0;
+		break;
+	case 4:
+		argsz = 4;
+		break;
+	case 5:
+		argsz = a->size + 8;
+		break;
+	case 6:
+		argsz = a->size + 16;
+		tail = true;
+		break;
+	case 7:
+		argsz = 4096;
+		break;
+	case 8:
+		argsz = 4097;
+		break;
+	case FZ_ARGSZ_RAW:
+		argsz = rd32();
+		break;
+	default:
+		break;
+	}
+	put32(a, 0, argsz);
+	if (tail)
+		arg_poke(a, a->size + 3, 1);
+	if (minsz >= 8)
+		put32(a, 4, sel_flags(known_flags));
+}
+
+/* the tweaks, then the structure into place */
+static void arg_end(struct argbuf *a)
+{
+	unsigned int n;
+	u8 t;
+
+	for (n = 0; n < 8 && (t = rd8()); n++)
+		arg_poke(a, t - 1, rd8());
+	if (a->w == a->scratch && a->p && a->p != a->scratch) {
+		/* the part that lies in writable memory */
+		u8 *lo = arg_page, *hi = arg_page + FZ_PAGE;
+
+		if (a->p >= lo && a->p < hi)
+			memcpy(a->p, a->scratch, min_t(size_t, a->size,
+						       (size_t)(hi - a->p)));
+	}
+}
+
+/* the structure after the call, where it can be read */
+static bool arg_readable(struct argbuf *a)
+{
+	if (a->w != a->scratch)
+		return true;
+	return false;
+}
+
+/* ------------------------------------------------------------------ */
+/* Calls into the core, as the interposer makes them */
+
+static void fail_arm(void)
+{
+	if (st.fail_nth)
+		shim_fail_nth_set(st.fail_nth);
+}
+
+static void fail_disarm(void)
+{
+	shim_fail_nth_set(0);
+	st.fail_nth = 0;
+}
+
+static long fz_ioctl(int fd, unsigned int cmd, unsigned long arg)
+{
+	struct file *f = shim_fdget(fd);
+	long ret;
+
+	if (!f) {
+		fail_disarm();
+		return -ENOTTY;	/* not a modelled file: left alone */
+	}
+	shim_syscall_enter();
+	fail_arm();
+	ret = shim_file_ioctl(f, fd, cmd, arg);
+	fail_disarm();
+	shim_fdput(f);
+	shim_syscall_exit();
+	if (debug)
+		fprintf(stderr, "fuzz: ioctl(%d, %#x, %#lx) = %ld\n", fd, cmd,
+			arg, ret);
+	return ret;
+}
+
+static long fz_ioctl_arg(int fd, unsigned int cmd, struct argbuf *a)
+{
+	arg_end(a);
+	return fz_ioctl(fd, cmd, (unsigned long)a->p);
+}
+
+static void op_open(const char *path, int kind)
+{
+	static const int flags[] = { O_RDWR | O_CLOEXEC, O_RDWR, O_RDONLY,
+				     O_WRONLY, O_RDWR | O_NONBLOCK };
+	u8 b = rd8();
+	int fd;
+
+	if (!slot_free())
+		return;		/* each close scans the descriptors: skip */
+	shim_syscall_enter();
+	fail_arm();
+	fd = shim_open_device(path, flags[b % ARRAY_SIZE(flags)]);
+	fail_disarm();
+	shim_syscall_exit();
+	if (debug)
+		fprintf(stderr, "fuzz: open(%s) = %d\n", path, fd);
+	if (fd >= 0)
+		note_fd(fd, kind);
+}
+
+static void op_close(void)
+{
+	int i = nth_of_kind(K_ANY, rd8(), false);
+
+	if (i >= 0)
+		close_slot(i);
+}
+
+static void op_dup(void)
+{
+	int src = nth_of_kind(K_ANY, rd8(), false);
+	u8 b = rd8();
+	int dst, fd;
+	unsigned long ino;
+
+	if (src < 0)
+		return;
+	if (b < 0x80) {
+		if (!slot_free())
+			return;
+		fd = fcntl(st.slots[src].fd, F_DUPFD_CLOEXEC, 0);
+		if (fd >= 0)
+			note_fd(fd, st.slots[src].kind);
+		return;
+	}
+	dst = b & 15;
+	if (!st.slots[dst].kind || dst == src)
+		return;
+	ino = shim_fd_ino(st.slots[dst].fd);
+	if (syscall(SYS_dup3, st.slots[src].fd, st.slots[dst].fd, O_CLOEXEC) < 0)
+		return;
+	if (ino) {
+		shim_syscall_enter();
+		shim_fd_replaced(ino);
+		shim_syscall_exit();
+	}
+	st.slots[dst].kind = st.slots[src].kind;
+}
+
+static void op_api_version(void)
+{
+	int fd = sel_fd(K_IOASID);
+	u8 b = rd8();
+
+	fz_ioctl(fd, IOASID_GET_API_VERSION, b == FZ_RAW ? rd64() : b >= 0xf0);
+}
+
+static void op_check_ext(void)
+{
+	int fd = sel_fd(K_IOASID);
+	struct argbuf a;
+	u8 b;
+
+	arg_begin(&a, sizeof(struct ioasid_check_extension));
+	arg_head(&a, 16, 0);
+	b = rd8();
+	put32(&a, 8, b == FZ_RAW ? rd32() : b);
+	fz_ioctl_arg(fd, IOASID_CHECK_EXTENSION, &a);
+}
+
+static void op_memory(unsigned int cmd)
+{
+	int fd = sel_fd(K_IOASID);
+	struct argbuf a;
+
+	arg_begin(&a, sizeof(struct ioasid_register_memory));
+	arg_head(&a, 24, 0);
+	put64(&a, 8, sel_addr());
+	put64(&a, 16, sel_len());
+	fz_ioctl_arg(fd, cmd, &a);
+}
+
+static void op_alloc(void)
+{
+	int fd = sel_fd(K_IOASID);
+	struct argbuf a;
+
+	arg_begin(&a, sizeof(struct ioasid_alloc));
+	arg_head(&a, 16, 0);
+	if (!fz_ioctl_arg(fd, IOASID_ALLOC, &a) && arg_readable(&a))
+		note_val(get32(&a, 8));
+}
+
+static void op_free(void)
+{
+	int fd = sel_fd(K_IOASID);
+	struct argbuf a;
+
+	arg_begin(&a, sizeof(struct ioasid_free));
+	arg_head(&a, 16, 0);
+	put32(&a, 8, sel_id());
+	fz_ioctl_arg(fd, IOASID_FREE, &a);
+}
+
+static void op_get_info(void)
+{
+	int fd = sel_fd(K_IOASID);
+	struct argbuf a;
+
+	arg_begin(&a, sizeof(struct ioasid_info));
+	arg_head(&a, 72, 0);
+	put32(&a, 8, sel_id());
+	put32(&a, offsetof(struct ioasid_info, num_ranges), sel_count());
+	put32(&a, offsetof(struct ioasid_info, num_reserved), sel_count());
+	put64(&a, offsetof(struct ioasid_info, ranges), sel_addr());
+	put64(&a, offsetof(struct ioasid_info, reserved), sel_addr());
+	fz_ioctl_arg(fd, IOASID_GET_INFO, &a);
+}
+
+static void op_map(void)
+{
+	int fd = sel_fd(K_IOASID);
+	struct argbuf a;
+	u64 iova, length;
+
+	arg_begin(&a, sizeof(struct ioasid_dma_map));
+	arg_head(&a, 40, IOASID_DMA_READ | IOASID_DMA_WRITE);
+	put32(&a, 8, sel_id());
+	put64(&a, 16, sel_addr());
+	put64(&a, 24, iova = sel_iova());
+	put64(&a, 32, length = sel_len());
+	if (!fz_ioctl_arg(fd, IOASID_MAP_DMA, &a)) {
+		st.maps[st.nmaps % 16].iova = iova;
+		st.maps[st.nmaps % 16].length = length;
+		st.nmaps++;
+	}
+}
+
+static void op_unmap(void)
+{
+	int fd = sel_fd(K_IOASID);
+	struct argbuf a;
+
+	arg_begin(&a, sizeof(struct ioasid_dma_unmap));
+	arg_head(&a, 40, IOASID_UNMAP_ALL);
+	put32(&a, 8, sel_id());
+	put64(&a, 16, sel_iova());
+	put64(&a, 24, sel_len());
+	put64(&a, 32, 0xbadbadbadULL);
+	fz_ioctl_arg(fd, IOASID_UNMAP_DMA, &a);
+}
+
+static void op_simple(int kind, unsigned int cmd, size_t size, size_t minsz)
+{
+	int fd = sel_fd(kind);
+	struct argbuf a;
+
+	arg_begin(&a, size);
+	arg_head(&a, minsz, 0);
+	fz_ioctl_arg(fd, cmd, &a);
+}
+
+static void op_create(void)
+{
+	int fd = sel_fd(K_TESTIF);
+	struct argbuf a;
+	u32 flags;
+	u8 b;
+	int group;
+
+	arg_begin(&a, sizeof(struct ioasid_test_create_device));
+	arg_head(&a, 16, IOASID_TEST_DEVICE_GROUP);
+	flags = get32(&a, 4);
+	b = rd8();
+	put32(&a, 16, b == FZ_RAW ? rd32() : b < 0xe0 ? b % 22 : b);
+	b = rd8();
+	put32(&a, 24, b == FZ_RAW ? rd32() : b < 0xf0 ? b & 1 : b);
+	b = rd8();
+	if (flags & IOASID_TEST_DEVICE_GROUP || b >= 0xf0)
+		group = sel_fd_b(K_DEVICE, b);
+	else
+		group = 0;
+	put32(&a, 28, group);
+	if (!fz_ioctl_arg(fd, IOASID_TEST_CREATE_DEVICE, &a)) {
+		if (arg_readable(&a))
+			note_fd((int)get32(&a, 8), K_DEVICE);
+	}
+}
+
+static void op_pinned(void)
+{
+	int fd = sel_fd(K_TESTIF);
+	struct argbuf a;
+
+	arg_begin(&a, sizeof(struct ioasid_test_pinned));
+	arg_head(&a, 24, 0);
+	put64(&a, 8, sel_addr());
+	put32(&a, 16, 0xff);
+	put32(&a, 24, 0xff);
+	fz_ioctl_arg(fd, IOASID_TEST_PINNED, &a);
+}
+
+static void op_fail_next(void)
+{
+	int fd = sel_fd(K_TESTIF);
+	struct argbuf a;
+	u8 b;
+
+	arg_begin(&a, sizeof(struct ioasid_test_fail_next));
+	arg_head(&a, 16, 0);
+	b = rd8();
+	put32(&a, 8, b == FZ_RAW ? rd32() : b % (IOASID_TEST_FAIL_NR_KINDS + 1));
+	b = rd8();
+	put32(&a, 12, b == FZ_RAW ? rd32() : b % 8);
+	fz_ioctl_arg(fd, IOASID_TEST_FAIL_NEXT, &a);
+}
+
+static void op_bind(void)
+{
+	int fd = sel_fd(K_DEVICE);
+	struct argbuf a;
+
+	arg_begin(&a, sizeof(struct ioasid_device_bind));
+	arg_head(&a, 16, 0);
+	put32(&a, 8, sel_fd(K_IOASID));
+	if (!fz_ioctl_arg(fd, IOASID_DEVICE_BIND, &a) && arg_readable(&a))
+		note_val(get32(&a, 12));
+}
+
+static void op_attach(unsigned int cmd)
+{
+	int fd = sel_fd(K_DEVICE);
+	struct argbuf a;
+
+	arg_begin(&a, sizeof(struct ioasid_device_attach));
+	arg_head(&a, 16, IOASID_ATTACH_PASID);
+	put32(&a, 8, sel_id());
+	put32(&a, 12, sel_pasid());
+	fz_ioctl_arg(fd, cmd, &a);
+}
+
+static void op_dma(void)
+{
+	int fd = sel_fd(K_DEVICE);
+	struct argbuf a;
+	u64 len;
+	bool skip = st.protected;	/* see FZ_PROTECT */
+
+	arg_begin(&a, sizeof(struct ioasid_test_dma));
+	arg_head(&a, 48, IOASID_TEST_DMA_WRITE | IOASID_TEST_DMA_PASID);
+	put32(&a, 8, sel_pasid());
+	put32(&a, 12, 0xffffffff);
+	put64(&a, 16, sel_iova());
+	len = sel_len();
+	if (rd8() < 0xf0)
+		len &= 0x1ffff;	/* mostly a length the command accepts */
+	put64(&a, 24, len);
+	put64(&a, 32, sel_addr());
+	put64(&a, 40, 0xbadbadbadULL);
+	if (skip) {
+		arg_end(&a);
+		fail_disarm();
+		return;
+	}
+	fz_ioctl_arg(fd, IOASID_TEST_DMA, &a);
+}
+
+static void op_raw(void)
+{
+	static const unsigned int special[] = {
+		FIOCLEX_NR, FIONCLEX_NR, FIONBIO_NR, 0, 0xffffffff,
+		IOASID_GET_API_VERSION, _IOWR(';', 0x44, struct ioasid_alloc),
+	};
+	int fd = sel_fd(K_ANY);
+	u8 nr = rd8(), ds = rd8();
+	unsigned int cmd, n, i;
+	struct argbuf a;
+
+	if (ds == FZ_RAW)
+		cmd = special[nr % ARRAY_SIZE(special)];
+	else if (ds)
+		cmd = _IOC(ds >> 6, ';', nr, (ds & 63) * 4);
+	else
+		cmd = _IO(';', nr);
+	arg_begin(&a, 64);
+	n = rd8() % 128;
+	for (i = 0; i < n; i++)
+		arg_poke(&a, i, rd8());
+	fz_ioctl_arg(fd, cmd, &a);
+}
+
+/* ------------------------------------------------------------------ */
+/* The address space */
+
+static void sel_range(unsigned int *r, unsigned long *start,
+		      unsigned long *pages)
+{
+	unsigned long np;
+
+	*r = rd8() % FZ_NREGIONS;
+	np = region_pages[*r];
+	*start = fz_page_index(rd8(), np) % np;
+	*pages = rd8() % (np - *start) + 1;
+}
+
+static int sel_prot(void)
+{
+	static const int prot[] = { PROT_READ | PROT_WRITE, PROT_READ,
+				    PROT_NONE, PROT_WRITE };
+
+	return prot[rd8() % ARRAY_SIZE(prot)];
+}
+
+static void op_mem(int op)
+{
+	unsigned int r;
+	unsigned long start, pages, addr, len;
+	int prot;
+	void *p;
+
+	sel_range(&r, &start, &pages);
+	addr = (uintptr_t)regions[r] + start * FZ_PAGE;
+	len = pages * FZ_PAGE;
+	st.mem_dirty = true;
+	switch (op) {
+	case FZ_MUNMAP:
+		shim_mm_write_lock();
+		shim_mm_detach(addr, len);
+		munmap((void *)addr, len);
+		shim_mm_write_unlock();
+		break;
+	case FZ_REMAP:
+		prot = sel_prot();
+		shim_mm_write_lock();
+		shim_mm_detach(addr, len);
+		p = mmap((void *)addr, len, prot,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		shim_mm_write_unlock();
+		if (p == MAP_FAILED)
+			abort();
+		break;
+	case FZ_PROTECT:
+		/*
+		 * The shim does not model mprotect(): the mock IOMMU reaches
+		 * an attached page through its user address, so a DMA
+		 * through a page pinned before would fault where the
+		 * kernel's would not.  Pinning then sees the protection;
+		 * DMA is left out until the input ends.
+		 */
+		prot = sel_prot();
+		if (prot != (PROT_READ | PROT_WRITE))
+			st.protected = true;
+		mprotect((void *)addr, len, prot);
+		break;
+	case FZ_MREMAP: {
+		unsigned long a = addr, b = (uintptr_t)spare + start * FZ_PAGE;
+
+		if (rd8() & 1) {	/* back from the spare area */
+			a = b;
+			b = addr;
+		}
+		shim_mm_write_lock();
+		p = (void *)syscall(SYS_mremap, a, len, len,
+				    MREMAP_MAYMOVE | MREMAP_FIXED, b);
+		if (p != MAP_FAILED && p != (void *)a)
+			shim_mm_move(a, (unsigned long)p, len);
+		shim_mm_write_unlock();
+		break;
+	}
+	case FZ_DONTNEED:
+		shim_mm_write_lock();
+		if (!madvise((void *)addr, len, MADV_DONTNEED))
+			shim_mm_detach(addr, len);
+		shim_mm_write_unlock();
+		break;
+	case FZ_TOUCH: {
+		u8 v = rd8();
+		unsigned long i;
+
+		for (i = 0; i < pages; i++) {
+			struct iovec l = { &v, 1 };
+			struct iovec rr = { (void *)(addr + i * FZ_PAGE + (v & 0xfff)), 1 };
+
+			syscall(SYS_process_vm_writev, getpid(), &l, 1, &rr, 1, 0);
+		}
+		break;
+	}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Limits: CAP_IPC_LOCK in the effective set and RLIMIT_MEMLOCK, which
+ * decide whether and up to what pinning is charged */
+
+static struct rlimit saved_memlock;
+
+/* as the shim's capable(): struct __user_cap_{header,data}_struct, v3 */
+struct fz_cap_header {
+	u32 version;
+	int pid;
+};
+
+struct fz_cap_data {
+	u32 effective, permitted, inheritable;
+};
+
+static void set_ipc_lock(bool on)
+{
+	struct fz_cap_header hdr = { 0x20080522, 0 };
+	struct fz_cap_data data[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return;
+	if (on)
+		data[0].effective |= data[0].permitted & (1U << CAP_IPC_LOCK);
+	else
+		data[0].effective &= ~(1U << CAP_IPC_LOCK);
+	syscall(SYS_capset, &hdr, data);
+}
+
+static void op_limit(void)
+{
+	static const rlim_t lims[] = { 0, 4096, 3 * 4096, SZ_64K, SZ_1M,
+				       SZ_2M + 4096, 64UL << 20, RLIM_INFINITY };
+	struct rlimit rl = saved_memlock;
+	u8 b = rd8();
+
+	st.limited = true;
+	set_ipc_lock(b & 0x80);
+	rl.rlim_cur = lims[b & 7];
+	if (rl.rlim_cur > rl.rlim_max)
+		rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_MEMLOCK, &rl);
+}
+
+static void limit_restore(void)
+{
+	if (!st.limited)
+		return;
+	setrlimit(RLIMIT_MEMLOCK, &saved_memlock);
+	set_ipc_lock(true);
+	st.limited = false;
+}
+
+/* Put every region back as a fresh read-write mapping; nothing is
+ * pinned any more when this runs. */
+static void mem_restore(void)
+{
+	void *p;
+
+	if (!st.mem_dirty)
+		return;
+	shim_mm_write_lock();
+	shim_mm_detach((uintptr_t)mem_base, mem_len);
+	p = mmap(mem_base, mem_len, PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+	shim_mm_write_unlock();
+	if (p == MAP_FAILED)
+		abort();
+	{
+		unsigned int r;
+
+		for (r = 0; r < FZ_NREGIONS; r++) {
+			mprotect(regions[r], region_pages[r] * FZ_PAGE,
+				 PROT_READ | PROT_WRITE);
+			madvise(regions[r], region_pages[r] * FZ_PAGE,
+				r ? MADV_NOHUGEPAGE : MADV_HUGEPAGE);
+		}
+	}
+	st.mem_dirty = false;
+}
+
+static void mem_setup(void)
+{
+	unsigned long total = 0, off;
+	unsigned int r;
+	u8 *raw;
+
+	arg_page = mmap(NULL, 3 * FZ_PAGE, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (arg_page == MAP_FAILED)
+		abort();
+	mprotect(arg_page + FZ_PAGE, FZ_PAGE, PROT_NONE);
+
+	/* the regions, each followed by an unmapped page, then the spare */
+	for (r = 0; r < FZ_NREGIONS; r++)
+		total += (region_pages[r] + 1) * FZ_PAGE;
+	total += SPARE_PAGES * FZ_PAGE;
+	mem_len = total;
+	raw = mmap(NULL, total + SZ_2M, PROT_NONE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (raw == MAP_FAILED)
+		abort();
+	mem_base = (u8 *)(((uintptr_t)raw + SZ_2M - 1) & ~(uintptr_t)(SZ_2M - 1));
+	off = 0;
+	for (r = 0; r < FZ_NREGIONS; r++) {
+		regions[r] = mem_base + off;
+		off += (region_pages[r] + 1) * FZ_PAGE;
+	}
+	spare = mem_base + off;
+	st.mem_dirty = true;
+	mem_restore();
+}
+
+/* ------------------------------------------------------------------ */
+/* One input */
+
+static void die(const char *what, long got, long want)
+{
+	fprintf(stderr, "fuzz: invariant failed after the input: %s: %ld, expected %ld\n",
+		what, got, want);
+	abort();
+}
+
+static void teardown(void)
+{
+	unsigned int op;
+	int i, fd;
+
+	fail_disarm();
+	for (op = 0; op < IOASID_TEST_FAIL_NR_KINDS; op++)
+		mock_iommu_fail_next(op, 0);
+	for (i = 0; i < FZ_SLOTS; i++)
+		if (st.slots[i].kind)
+			close_slot(i);
+	/* a descriptor the core installed though the call failed */
+	for (fd = 0; fd <= st.max_fd + 8; fd++)
+		if (shim_fd_ino(fd)) {
+			fprintf(stderr, "fuzz: descriptor %d of a modelled file left open by a command that did not return it\n",
+				fd);
+			abort();
+		}
+	shim_rcu_process();
+
+	if (shim_locks_held())
+		die("locks held", shim_locks_held(), 0);
+	if (shim_pages_pinned())
+		die("pages pinned", shim_pages_pinned(), 0);
+	if (shim_user_locked_vm(uid))
+		die("pages charged to the user (locked_vm)",
+		    shim_user_locked_vm(uid), 0);
+	if (shim_mm_pinned_vm())
+		die("pinned_vm of the mm", (long)shim_mm_pinned_vm(), 0);
+	if (shim_files_open() != base_files)
+		die("open files", shim_files_open(), base_files);
+	if (shim_live_allocations() != base_allocs)
+		die("live allocations", shim_live_allocations(), base_allocs);
+	if (shim_report_count() != base_reports)
+		die("shim reports", (long)shim_report_count(), (long)base_reports);
+	mem_restore();
+	limit_restore();
+}
+
+static void run(void)
+{
+	while (!at_end()) {
+		u8 b = rd8();
+
+		if (b & FZ_OP_FAIL) {
+			st.fail_nth = rd8();
+			if (!st.fail_nth)
+				st.fail_nth = 1;
+		}
+		switch ((b & 0x7f) % FZ_NR_OPS) {
+		case FZ_OPEN_IOASID:
+			op_open("/dev/ioasid", K_IOASID);
+			break;
+		case FZ_OPEN_TESTIF:
+			op_open("/dev/ioasid-test", K_TESTIF);
+			break;
+		case FZ_CLOSE:
+			op_close();
+			break;
+		case FZ_DUP:
+			op_dup();
+			break;
+		case FZ_API_VERSION:
+			op_api_version();
+			break;
+		case FZ_CHECK_EXT:
+			op_check_ext();
+			break;
+		case FZ_REGISTER:
+			op_memory(IOASID_REGISTER_MEMORY);
+			break;
+		case FZ_UNREGISTER:
+			op_memory(IOASID_UNREGISTER_MEMORY);
+			break;
+		case FZ_ALLOC:
+			op_alloc();
+			break;
+		case FZ_FREE:
+			op_free();
+			break;
+		case FZ_GET_INFO:
+			op_get_info();
+			break;
+		case FZ_MAP:
+			op_map();
+			break;
+		case FZ_UNMAP:
+			op_unmap();
+			break;
+		case FZ_T_CAPS:
+			op_simple(K_TESTIF, IOASID_TEST_GET_CAPS,
+				  sizeof(struct ioasid_test_get_caps), 24);
+			break;
+		case FZ_T_CREATE:
+			op_create();
+			break;
+		case FZ_T_PINNED:
+			op_pinned();
+			break;
+		case FZ_T_FAIL_NEXT:
+			op_fail_next();
+			break;
+		case FZ_BIND:
+			op_bind();
+			break;
+		case FZ_UNBIND:
+			op_simple(K_DEVICE, IOASID_DEVICE_UNBIND,
+				  sizeof(struct ioasid_device_unbind), 8);
+			break;
+		case FZ_ATTACH:
+			op_attach(IOASID_DEVICE_ATTACH);
+			break;
+		case FZ_DETACH:
+			op_attach(IOASID_DEVICE_DETACH);
+			break;
+		case FZ_T_DMA:
+			op_dma();
+			break;
+		case FZ_T_IOTLB:
+			op_simple(K_DEVICE, IOASID_TEST_IOTLB,
+				  sizeof(struct ioasid_test_iotlb), 32);
+			break;
+		case FZ_RAW:
+			op_raw();
+			break;
+		case FZ_LIMIT:
+			op_limit();
+			break;
+		default:
+			op_mem((b & 0x7f) % FZ_NR_OPS);
+			break;
+		}
+		fail_disarm();
+	}
+}
+
+static bool initialised;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	if (initialised)
+		return 0;
+	initialised = true;
+	shim_load_modules();
+	shim_rcu_process();
+	mem_setup();
+	getrlimit(RLIMIT_MEMLOCK, &saved_memlock);
+	uid = getuid();
+	debug = getenv("IOASID_FUZZ_DEBUG") != NULL;
+	base_allocs = shim_live_allocations();
+	base_files = shim_files_open();
+	base_reports = shim_report_count();
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (!initialised)
+		LLVMFuzzerInitialize(NULL, NULL);
+	memset(&st, 0, sizeof(st));
+	st.data = data;
+	st.size = size;
+	st.last_closed = -1;
+	st.mem_dirty = false;
+	run();
+	teardown();
+	return 0;
+}
+
+#ifdef FUZZ_REPLAY_MAIN
+static void replay_file(const char *path)
+{
+	struct stat sb;
+	u8 *buf;
+	FILE *f;
+
+	if (stat(path, &sb) || !S_ISREG(sb.st_mode))
+		return;
+	f = fopen(path, "rb");
+	if (!f) {
+		perror(path);
+		exit(2);
+	}
+	buf = malloc(sb.st_size ? sb.st_size : 1);
+	if (!buf || fread(buf, 1, sb.st_size, f) != (size_t)sb.st_size) {
+		perror(path);
+		exit(2);
+	}
+	fclose(f);
+	LLVMFuzzerTestOneInput(buf, sb.st_size);
+	free(buf);
+}
+
+int main(int argc, char **argv)
+{
+	long n = 0;
+	int i;
+
+	LLVMFuzzerInitialize(&argc, &argv);
+	for (i = 1; i < argc; i++) {
+		struct stat sb;
+		struct dirent *d;
+		DIR *dir;
+
+		if (stat(argv[i], &sb)) {
+			perror(argv[i]);	/* gone meanwhile: skipped */
+			continue;
+		}
+		if (!S_ISDIR(sb.st_mode)) {
+			replay_file(argv[i]);
+			n++;
+			continue;
+		}
+		dir = opendir(argv[i]);
+		while (dir && (d = readdir(dir))) {
+			char path[4096];
+
+			if (d->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", argv[i], d->d_name);
+			replay_file(path);
+			n++;
+		}
+		if (dir)
+			closedir(dir);
+	}
+	printf("replay: %ld inputs, no finding\n", n);
+	return 0;
+}
+#endif

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A few hand-made inputs of the /dev/ioasid fuzzer (fuzz_format.h), for
+ * the paths the conformance tests' traces reach only after much else:
+ * the whole life of a device with DMA, PASID routes, groups, registered
+ * memory unmapped while pinned, mappings whose memory is replaced, and
+ * the same with failure injection at each command.
+ *
+ *   seedgen DIR    writes DIR/hand-NN
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz_format.h"
+
+struct seed {
+	unsigned char b[4096];
+	size_t n;
+	size_t starts[64];	/* where each command begins */
+	unsigned int ncmds;
+};
+
+static void put(struct seed *s, int n, ...)
+{
+	va_list ap;
+
+	if (s->ncmds < 64)
+		s->starts[s->ncmds++] = s->n;
+	va_start(ap, n);
+	while (n--) {
+		int v = va_arg(ap, int);
+
+		if (s->n < sizeof(s->b))
+			s->b[s->n++] = (unsigned char)v;
+	}
+	va_end(ap);
+}
+
+#define P(s, ...) put(s, sizeof((int[]){ __VA_ARGS__ }) / sizeof(int), __VA_ARGS__)
+
+/* fd selectors: the first descriptor of the expected kind, or the second */
+#define FD0 0
+#define FD1 1
+/* normal placement, exact argsz, flags 0 */
+#define HEAD 0, 0, 0
+/* flags given as defined-flag mask bits (< 0x80) */
+#define HEADF(f) 0, 0, (f)
+#define END 0		/* no tweaks */
+/* ID selectors: the most recent returned number, the one before, ... */
+#define ID(k) (k)
+/* an address in region r at page p */
+#define REG(r, p) (r), (p)
+/* lengths: n pages from the table (index) */
+#define PAGES_1 0
+#define PAGES_4 3
+#define PAGES_16 7
+#define PAGES_64 12
+#define PAGES_512 15
+/* IOVA: byte k times 4 KiB, 2 MiB */
+#define IOVA_4K(k) 0x40, (k)
+#define IOVA_2M(k) 0x50, (k)
+#define IOVA_LAST(adj) (adj << 4)	/* the latest mapping */
+
+static void open_dev(struct seed *s, int bits, int class)
+{
+	P(s, FZ_T_CREATE, FD0, HEAD, bits, class, 0, END);
+}
+
+/* ioasid fd, testif, device bound, IOASID allocated and attached */
+static void setup(struct seed *s, int bits)
+{
+	P(s, FZ_OPEN_IOASID, 0);
+	P(s, FZ_OPEN_TESTIF, 0);
+	P(s, FZ_ALLOC, FD0, HEAD, END);
+	open_dev(s, bits, 0);
+	P(s, FZ_BIND, FD0, HEAD, FD0, END);	/* vals: label, ioasid */
+	P(s, FZ_ATTACH, FD0, HEAD, ID(1), 0, END);
+}
+
+static void seed_dma(struct seed *s)
+{
+	setup(s, 0);
+	P(s, FZ_TOUCH, 1, 0, 15, 0x5a);
+	P(s, FZ_MAP, FD0, HEADF(3), ID(1), REG(1, 0), IOVA_4K(0), PAGES_16, END);
+	P(s, FZ_T_DMA, FD0, HEAD, 0, IOVA_LAST(0), 0x0d, 0, 0x80, 0, END);
+	P(s, FZ_T_DMA, FD0, HEADF(1), 0, IOVA_LAST(2), 0x03, 0, REG(2, 0), END);
+	P(s, FZ_T_IOTLB, FD0, HEAD, END);
+	P(s, FZ_T_PINNED, FD0, HEAD, REG(1, 3), END);
+	P(s, FZ_GET_INFO, FD0, HEAD, ID(1), 2, 2, 0x80, 0, 0x80, 8, END);
+	P(s, FZ_UNMAP, FD0, HEAD, ID(1), IOVA_LAST(0), PAGES_4, END);
+	P(s, FZ_UNMAP, FD0, HEADF(1), ID(1), 0xc0, 0xc0, END);
+	P(s, FZ_DETACH, FD0, HEAD, ID(1), 0, END);
+	P(s, FZ_UNBIND, FD0, HEAD, END);
+	P(s, FZ_FREE, FD0, HEAD, ID(1), END);
+}
+
+static void seed_pasid(struct seed *s)
+{
+	setup(s, 8);
+	P(s, FZ_ALLOC, FD0, HEAD, END);
+	P(s, FZ_ATTACH, FD0, HEADF(1), ID(0), 4, END);	/* PASID 5 */
+	P(s, FZ_MAP, FD0, HEADF(3), ID(0), REG(0, 0), IOVA_2M(1), PAGES_512, END);
+	P(s, FZ_T_DMA, FD0, HEADF(2), 4, IOVA_LAST(2), 0x07, 0, 0x80, 0, END);
+	P(s, FZ_DETACH, FD0, HEADF(1), ID(0), 4, END);
+	P(s, FZ_FREE, FD0, HEAD, ID(0), END);
+	P(s, FZ_CLOSE, 2);
+}
+
+static void seed_group(struct seed *s)
+{
+	P(s, FZ_OPEN_IOASID, 0);
+	P(s, FZ_OPEN_TESTIF, 0);
+	open_dev(s, 0, 1);
+	P(s, FZ_T_CREATE, FD0, HEADF(1), 0, 1, FD0, END);
+	P(s, FZ_BIND, FD0, HEAD, FD0, END);
+	P(s, FZ_BIND, FD1, HEAD, FD0, END);
+	P(s, FZ_ALLOC, FD0, HEAD, END);
+	P(s, FZ_ATTACH, FD0, HEAD, ID(0), 0, END);
+	P(s, FZ_GET_INFO, FD0, HEAD, ID(0), 0, 0, 0xa2, 0xa2, END);
+	P(s, FZ_ATTACH, FD1, HEAD, ID(0), 0, END);
+	P(s, FZ_MAP, FD0, HEADF(3), ID(0), REG(1, 0), 0x48, 1, 0x80, END);
+	P(s, FZ_CLOSE, 2);
+	P(s, FZ_T_DMA, FD1, HEAD, 0, IOVA_LAST(0), 0, 0, 0x80, 0, END);
+}
+
+static void seed_register(struct seed *s)
+{
+	P(s, FZ_OPEN_IOASID, 0);
+	P(s, FZ_CHECK_EXT, FD0, HEAD, 1, END);
+	P(s, FZ_REGISTER, FD0, HEAD, REG(2, 0), PAGES_16, END);
+	P(s, FZ_MUNMAP, 2, 4, 3);
+	P(s, FZ_REGISTER, FD0, HEAD, REG(1, 0), PAGES_64, END);
+	P(s, FZ_UNREGISTER, FD0, HEAD, REG(2, 0), PAGES_16, END);
+	P(s, FZ_REMAP, 1, 8, 8, 0);
+	P(s, FZ_OPEN_IOASID, 0);
+	P(s, FZ_REGISTER, FD1, HEAD, REG(1, 0), PAGES_64, END);
+	P(s, FZ_DUP, 0, 0);
+	P(s, FZ_CLOSE, 0);
+}
+
+static void seed_replace(struct seed *s)
+{
+	setup(s, 0);
+	P(s, FZ_MAP, FD0, HEADF(1), ID(1), REG(1, 0), IOVA_4K(16), PAGES_64, END);
+	P(s, FZ_MREMAP, 1, 2, 3, 0);
+	P(s, FZ_DONTNEED, 1, 10, 2);
+	P(s, FZ_PROTECT, 1, 20, 4, 2);
+	P(s, FZ_MAP, FD0, HEADF(3), ID(1), REG(1, 0), IOVA_4K(200), PAGES_64, END);
+	P(s, FZ_T_DMA, FD0, HEAD, 0, IOVA_LAST(0), 0x0f, 0, REG(3, 0), END);
+	P(s, FZ_CLOSE, 0);
+	P(s, FZ_T_DMA, FD0, HEAD, 0, IOVA_LAST(0), 0x0f, 0, REG(3, 0), END);
+}
+
+static void write_seed(const char *dir, int k, struct seed *s)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/hand-%02d", dir, k);
+	f = fopen(path, "wb");
+	if (!f || fwrite(s->b, 1, s->n, f) != s->n || fclose(f)) {
+		perror(path);
+		exit(1);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static void (*const seeds[])(struct seed *) = {
+		seed_dma, seed_pasid, seed_group, seed_register, seed_replace,
+	};
+	unsigned int i, n = sizeof(seeds) / sizeof(seeds[0]);
+	int k = 0;
+	struct seed s;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s DIR\n", argv[0]);
+		return 2;
+	}
+	for (i = 0; i < n; i++) {
+		memset(&s, 0, sizeof(s));
+		seeds[i](&s);
+		write_seed(argv[1], k++, &s);
+	}
+	/* the first seed with the Nth fallible point of one command
+	 * failing, for each command and N = 1, 3 */
+	memset(&s, 0, sizeof(s));
+	seed_dma(&s);
+	for (i = 0; i < 2 * s.ncmds; i++) {
+		unsigned int c = i / 2, cmd = 0;
+		struct seed f;
+		size_t pos;
+
+		memset(&f, 0, sizeof(f));
+		for (pos = 0; pos < s.n; pos++) {
+			if (cmd < s.ncmds && pos == s.starts[cmd]) {
+				if (cmd++ == c) {
+					f.b[f.n++] = s.b[pos] | FZ_OP_FAIL;
+					f.b[f.n++] = 1 + 2 * (i & 1);
+					continue;
+				}
+			}
+			f.b[f.n++] = s.b[pos];
+		}
+		write_seed(argv[1], k++, &f);
+	}
+	return 0;
+}
