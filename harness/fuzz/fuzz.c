@@ -918,9 +918,16 @@ static void op_mem(int op)
 	st.mem_dirty = true;
 	switch (op) {
 	case FZ_MUNMAP:
+		/*
+		 * An inaccessible mapping rather than a hole, as the
+		 * interposer's munmap() leaves: a hole in the regions could
+		 * be taken by an allocation of this process (the C library's,
+		 * without ASan) that the next MAP_FIXED here would destroy.
+		 */
 		shim_mm_write_lock();
 		shim_mm_detach(addr, len);
-		munmap((void *)addr, len);
+		mmap((void *)addr, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
+		     MAP_FIXED | MAP_NORESERVE, -1, 0);
 		shim_mm_write_unlock();
 		break;
 	case FZ_REMAP:
@@ -956,8 +963,12 @@ static void op_mem(int op)
 		shim_mm_write_lock();
 		p = (void *)syscall(SYS_mremap, a, len, len,
 				    MREMAP_MAYMOVE | MREMAP_FIXED, b);
-		if (p != MAP_FAILED && p != (void *)a)
+		if (p != MAP_FAILED && p != (void *)a) {
 			shim_mm_move(a, (unsigned long)p, len);
+			/* what the move left: as FZ_MUNMAP leaves it */
+			mmap((void *)a, len, PROT_NONE, MAP_PRIVATE |
+			     MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+		}
 		shim_mm_write_unlock();
 		break;
 	}
@@ -1070,18 +1081,28 @@ static void mem_setup(void)
 	unsigned int r;
 	u8 *raw;
 
-	arg_page = mmap(NULL, 3 * FZ_PAGE, PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (arg_page == MAP_FAILED)
+	/*
+	 * The argument page, the guard page and the output page, then 1 MiB
+	 * that no one may use: a result or a DMA written at the output page
+	 * runs into it (and faults), not into a mapping of this process's own
+	 * code or data, which the core in user space could otherwise corrupt
+	 * where the kernel's copy would only have written user memory.
+	 */
+	arg_page = mmap(NULL, 3 * FZ_PAGE + SZ_1M, PROT_NONE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (arg_page == MAP_FAILED ||
+	    mprotect(arg_page, FZ_PAGE, PROT_READ | PROT_WRITE) ||
+	    mprotect(arg_page + 2 * FZ_PAGE, FZ_PAGE, PROT_READ | PROT_WRITE))
 		abort();
-	mprotect(arg_page + FZ_PAGE, FZ_PAGE, PROT_NONE);
 
 	/* the regions, each followed by an unmapped page, then the spare */
 	for (r = 0; r < FZ_NREGIONS; r++)
 		total += (region_pages[r] + 1) * FZ_PAGE;
 	total += SPARE_PAGES * FZ_PAGE;
 	mem_len = total;
-	raw = mmap(NULL, total + SZ_2M, PROT_NONE,
+	/* aligned to 2 MiB, with at least 1 MiB unused after the spare area,
+	 * for the same reason */
+	raw = mmap(NULL, total + SZ_2M + SZ_1M, PROT_NONE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (raw == MAP_FAILED)
 		abort();
