@@ -35,35 +35,46 @@ H_LIB := $(HB)/libioasid_harness.so
 H_HDRS := $(wildcard harness/shim/include/*/*.h harness/shim/include/linux/sched/*.h)
 H_SRC_DEPS := $(H_HDRS) $(TREE)/.stamp $(H_KSRC)/lib/xarray.c
 
-$(patsubst %,$(HB)/obj/%.o,$(H_CORE)): $(HB)/obj/%.o: $(TREE)/.stamp $(H_HDRS)
-	@mkdir -p $(dir $@)
-	@echo "  CC      $@"
-	$(Q)$(CC) $(H_CFLAGS) -DKBUILD_MODNAME='"ioasid_fd"' -DSHIM_MODULE=ioasid_fd \
-		-c -o $@ $(TREE)/drivers/iommu/ioasid/$*.c
+# h_objects DIR,CC,FLAGS,OTHER-FLAGS[,FIRST]: the rules that compile the
+# core and the mocks with FLAGS, and the shim, xarray and rbtree with
+# OTHER-FLAGS, by CC into DIR/obj; FIRST, if given, is a command each
+# recipe runs before the compiler.  The plain, fuzzing and coverage builds
+# (harness/fuzz/fuzz.mk, harness/coverage/coverage.mk) all use it.
+define h_objects
+$(patsubst %,$(1)/obj/%.o,$(H_CORE)): $(1)/obj/%.o: $(TREE)/.stamp $(H_HDRS)
+	@mkdir -p $$(dir $$@)
+	@echo "  CC      $$@"
+	$(if $(5),$(Q)$(5))
+	$(Q)$(2) $(3) -DKBUILD_MODNAME='"ioasid_fd"' -DSHIM_MODULE=ioasid_fd \
+		-c -o $$@ $(TREE)/drivers/iommu/ioasid/$$*.c
 
-$(patsubst %,$(HB)/obj/%.o,$(H_MOCK)): $(HB)/obj/%.o: $(TREE)/.stamp $(H_HDRS)
-	@mkdir -p $(dir $@)
-	@echo "  CC      $@"
-	$(Q)$(CC) $(H_CFLAGS) -DKBUILD_MODNAME='"ioasid_mock"' -DSHIM_MODULE=ioasid_mock \
-		-c -o $@ $(TREE)/drivers/iommu/ioasid/$*.c
+$(patsubst %,$(1)/obj/%.o,$(H_MOCK)): $(1)/obj/%.o: $(TREE)/.stamp $(H_HDRS)
+	@mkdir -p $$(dir $$@)
+	@echo "  CC      $$@"
+	$(if $(5),$(Q)$(5))
+	$(Q)$(2) $(3) -DKBUILD_MODNAME='"ioasid_mock"' -DSHIM_MODULE=ioasid_mock \
+		-c -o $$@ $(TREE)/drivers/iommu/ioasid/$$*.c
 
-$(patsubst %,$(HB)/obj/%.o,$(H_SHIM)): $(HB)/obj/%.o: harness/shim/%.c $(H_SRC_DEPS)
-	@mkdir -p $(dir $@)
-	@echo "  CC      $@"
-	$(Q)$(CC) $(H_CFLAGS) -DKBUILD_MODNAME='"shim"' -c -o $@ $<
+$(patsubst %,$(1)/obj/%.o,$(H_SHIM)): $(1)/obj/%.o: harness/shim/%.c $(H_SRC_DEPS)
+	@mkdir -p $$(dir $$@)
+	@echo "  CC      $$@"
+	$(Q)$(2) $(4) -DKBUILD_MODNAME='"shim"' -c -o $$@ $$<
+
+$(1)/obj/xarray.o: $(H_KSRC)/lib/xarray.c $(H_HDRS)
+	@mkdir -p $$(dir $$@)
+	@echo "  CC      $$@"
+	$(Q)$(2) $(4) -DKBUILD_MODNAME='"xarray"' -c -o $$@ $$<
+
+$(1)/obj/rbtree.o: $(H_KSRC)/tools/lib/rbtree.c $(H_HDRS)
+	@mkdir -p $$(dir $$@)
+	@echo "  CC      $$@"
+	$(Q)$(2) $(4) -DKBUILD_MODNAME='"rbtree"' -c -o $$@ $$<
+endef
+
+$(eval $(call h_objects,$(HB),$(CC),$(H_CFLAGS),$(H_CFLAGS)))
 
 # The source is unpacked by the debug kernel's build (tools/debugkernel.mk).
 $(H_KSRC)/lib/xarray.c $(H_KSRC)/tools/lib/rbtree.c: | $(KSTAMP_debug) ;
-
-$(HB)/obj/xarray.o: $(H_KSRC)/lib/xarray.c $(H_HDRS)
-	@mkdir -p $(dir $@)
-	@echo "  CC      $@"
-	$(Q)$(CC) $(H_CFLAGS) -DKBUILD_MODNAME='"xarray"' -c -o $@ $<
-
-$(HB)/obj/rbtree.o: $(H_KSRC)/tools/lib/rbtree.c $(H_HDRS)
-	@mkdir -p $(dir $@)
-	@echo "  CC      $@"
-	$(Q)$(CC) $(H_CFLAGS) -DKBUILD_MODNAME='"rbtree"' -c -o $@ $<
 
 $(HB)/obj/interpose.o: harness/interpose/interpose.c $(H_HDRS)
 	@mkdir -p $(dir $@)

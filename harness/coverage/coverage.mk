@@ -57,34 +57,8 @@ H_COV_OBJS := $(patsubst %,$(HCOV)/obj/%.o,$(H_COV_MEASURED) $(H_SHIM) \
 	xarray rbtree interpose gcov_exit)
 H_COV_LIB := $(HCOV)/libioasid_harness_cov.so
 
-$(patsubst %,$(HCOV)/obj/%.o,$(H_CORE)): $(HCOV)/obj/%.o: $(TREE)/.stamp $(H_HDRS)
-	@mkdir -p $(dir $@)
-	@echo "  CC      $@"
-	$(Q)rm -f $(@:.o=.gcda)
-	$(Q)$(CC) $(H_COV_CFLAGS) -DKBUILD_MODNAME='"ioasid_fd"' -DSHIM_MODULE=ioasid_fd \
-		-c -o $@ $(TREE)/drivers/iommu/ioasid/$*.c
-
-$(patsubst %,$(HCOV)/obj/%.o,$(H_MOCK)): $(HCOV)/obj/%.o: $(TREE)/.stamp $(H_HDRS)
-	@mkdir -p $(dir $@)
-	@echo "  CC      $@"
-	$(Q)rm -f $(@:.o=.gcda)
-	$(Q)$(CC) $(H_COV_CFLAGS) -DKBUILD_MODNAME='"ioasid_mock"' -DSHIM_MODULE=ioasid_mock \
-		-c -o $@ $(TREE)/drivers/iommu/ioasid/$*.c
-
-$(patsubst %,$(HCOV)/obj/%.o,$(H_SHIM)): $(HCOV)/obj/%.o: harness/shim/%.c $(H_SRC_DEPS)
-	@mkdir -p $(dir $@)
-	@echo "  CC      $@"
-	$(Q)$(CC) $(H_COV_BASE) -DKBUILD_MODNAME='"shim"' -c -o $@ $<
-
-$(HCOV)/obj/xarray.o: $(H_KSRC)/lib/xarray.c $(H_HDRS)
-	@mkdir -p $(dir $@)
-	@echo "  CC      $@"
-	$(Q)$(CC) $(H_COV_BASE) -DKBUILD_MODNAME='"xarray"' -c -o $@ $<
-
-$(HCOV)/obj/rbtree.o: $(H_KSRC)/tools/lib/rbtree.c $(H_HDRS)
-	@mkdir -p $(dir $@)
-	@echo "  CC      $@"
-	$(Q)$(CC) $(H_COV_BASE) -DKBUILD_MODNAME='"rbtree"' -c -o $@ $<
+# a new object's counters start from nothing
+$(eval $(call h_objects,$(HCOV),$(CC),$(H_COV_CFLAGS),$(H_COV_BASE),rm -f $$(@:.o=.gcda)))
 
 $(HCOV)/obj/interpose.o: harness/interpose/interpose.c $(H_HDRS)
 	@mkdir -p $(dir $@)

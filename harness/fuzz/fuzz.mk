@@ -68,32 +68,7 @@ FZ_ART := $(FZ)/artifacts
 FZ_TRACE_SRCS := harness/fuzz/trace.c
 FZ_HDRS := harness/fuzz/fuzz_format.h
 
-$(patsubst %,$(FZ)/obj/%.o,$(H_CORE)): $(FZ)/obj/%.o: $(TREE)/.stamp $(H_HDRS)
-	@mkdir -p $(dir $@)
-	@echo "  CLANG   $@"
-	$(Q)$(FZ_CC) $(FZ_CFLAGS) -DKBUILD_MODNAME='"ioasid_fd"' -DSHIM_MODULE=ioasid_fd \
-		-c -o $@ $(TREE)/drivers/iommu/ioasid/$*.c
-
-$(patsubst %,$(FZ)/obj/%.o,$(H_MOCK)): $(FZ)/obj/%.o: $(TREE)/.stamp $(H_HDRS)
-	@mkdir -p $(dir $@)
-	@echo "  CLANG   $@"
-	$(Q)$(FZ_CC) $(FZ_CFLAGS) -DKBUILD_MODNAME='"ioasid_mock"' -DSHIM_MODULE=ioasid_mock \
-		-c -o $@ $(TREE)/drivers/iommu/ioasid/$*.c
-
-$(patsubst %,$(FZ)/obj/%.o,$(H_SHIM)): $(FZ)/obj/%.o: harness/shim/%.c $(H_SRC_DEPS)
-	@mkdir -p $(dir $@)
-	@echo "  CLANG   $@"
-	$(Q)$(FZ_CC) $(FZ_CFLAGS) -DKBUILD_MODNAME='"shim"' -c -o $@ $<
-
-$(FZ)/obj/xarray.o: $(H_KSRC)/lib/xarray.c $(H_HDRS)
-	@mkdir -p $(dir $@)
-	@echo "  CLANG   $@"
-	$(Q)$(FZ_CC) $(FZ_CFLAGS) -DKBUILD_MODNAME='"xarray"' -c -o $@ $<
-
-$(FZ)/obj/rbtree.o: $(H_KSRC)/tools/lib/rbtree.c $(H_HDRS)
-	@mkdir -p $(dir $@)
-	@echo "  CLANG   $@"
-	$(Q)$(FZ_CC) $(FZ_CFLAGS) -DKBUILD_MODNAME='"rbtree"' -c -o $@ $<
+$(eval $(call h_objects,$(FZ),$(FZ_CC),$(FZ_CFLAGS),$(FZ_CFLAGS)))
 
 $(FZ)/obj/fuzz.o: $(FUZZ_SRCS) $(FZ_HDRS) $(H_HDRS) $(TREE)/.stamp
 	@mkdir -p $(dir $@)
