@@ -951,7 +951,9 @@ static void op_mem(int op)
 		prot = sel_prot();
 		if (prot != (PROT_READ | PROT_WRITE))
 			st.protected = true;
+		shim_mm_write_lock();
 		mprotect((void *)addr, len, prot);
+		shim_mm_write_unlock();
 		break;
 	case FZ_MREMAP: {
 		unsigned long a = addr, b = (uintptr_t)spare + start * FZ_PAGE;
@@ -1059,7 +1061,6 @@ static void mem_restore(void)
 	shim_mm_detach((uintptr_t)mem_base, mem_len);
 	p = mmap(mem_base, mem_len, PROT_NONE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
-	shim_mm_write_unlock();
 	if (p == MAP_FAILED)
 		abort();
 	{
@@ -1072,6 +1073,7 @@ static void mem_restore(void)
 				r ? MADV_NOHUGEPAGE : MADV_HUGEPAGE);
 		}
 	}
+	shim_mm_write_unlock();
 	st.mem_dirty = false;
 }
 

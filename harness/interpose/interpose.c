@@ -651,6 +651,17 @@ void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
 	return p;
 }
 
+/* A change of protection: the shim's copy of the maps goes stale. */
+int mprotect(void *addr, size_t len, int prot)
+{
+	long ret;
+
+	shim_mm_write_lock();
+	ret = syscall(SYS_mprotect, addr, len, prot);
+	shim_mm_write_unlock();
+	return (int)ret;
+}
+
 int madvise(void *addr, size_t len, int advice)
 {
 	long ret;

@@ -16,7 +16,14 @@
  * pin_user_pages finds holes, read-only and PROT_NONE memory, and
  * mappings GUP refuses (VM_IO/VM_PFNMAP, long-term writable pins of
  * shared file mappings) from /proc/self/maps, and faults the pages in by
- * reading one byte of each with process_vm_readv.
+ * reading one byte of each with process_vm_readv.  The parsed maps are
+ * kept until the address space changes as the shim sees it (every change
+ * the interposer passes on takes the mm write lock, and its unlock makes
+ * the copy stale); a mapping that is missing or lacks a permission in the
+ * copy is looked up again in a fresh read, because the C library and the
+ * sanitizers map memory behind the interposer's back.  What the copy can
+ * miss is only a permission taken away behind its back; the probe still
+ * finds every hole.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -30,6 +37,7 @@
 
 #include <shim/base.h>
 #include <shim/shim.h>
+#include <linux/list.h>
 
 #define HASH_BITS 16
 #define PFN_CHUNK_BITS 16
@@ -39,6 +47,7 @@
 static pthread_rwlock_t pages_lock = PTHREAD_RWLOCK_INITIALIZER;
 static struct page *index_hash[1UL << HASH_BITS];
 static long nattached;
+static struct list_head attached = LIST_HEAD_INIT(attached);
 static struct page **pfn_dir[PFN_DIR_SIZE];
 #define SYNTHETIC_PFN (1UL << 36)
 static unsigned long next_pfn = SYNTHETIC_PFN;
@@ -100,6 +109,7 @@ static void index_remove(struct page *p)
 		pp = &(*pp)->hnext;
 	*pp = p->hnext;
 	p->hnext = NULL;
+	list_del(&p->alist);
 	nattached--;
 }
 
@@ -109,6 +119,7 @@ static void index_insert(struct page *p)
 
 	p->hnext = index_hash[h];
 	index_hash[h] = p;
+	list_add(&p->alist, &attached);
 	nattached++;
 }
 
@@ -206,8 +217,11 @@ void shim_mm_write_lock(void)
 	pthread_rwlock_wrlock(&pages_lock);
 }
 
+static unsigned long maps_gen;	/* changes of the address space */
+
 void shim_mm_write_unlock(void)
 {
+	__atomic_add_fetch(&maps_gen, 1, __ATOMIC_RELEASE);
 	pthread_rwlock_unlock(&pages_lock);
 }
 
@@ -215,7 +229,6 @@ void shim_mm_detach(unsigned long start, unsigned long len)
 {
 	unsigned long a, end, n = len >> PAGE_SHIFT;
 	struct page *p, *next;
-	unsigned int h;
 
 	start &= PAGE_MASK;
 	if (__builtin_add_overflow(start, len, &end))
@@ -223,12 +236,9 @@ void shim_mm_detach(unsigned long start, unsigned long len)
 	if (!nattached)
 		return;
 	if (n > (unsigned long)nattached) {
-		for (h = 0; h < (1U << HASH_BITS); h++)
-			for (p = index_hash[h]; p; p = next) {
-				next = p->hnext;
-				if (p->uaddr >= start && p->uaddr < end)
-					page_detach(p);
-			}
+		list_for_each_entry_safe(p, next, &attached, alist)
+			if (p->uaddr >= start && p->uaddr < end)
+				page_detach(p);
 		return;
 	}
 	for (a = start; a < end && a >= start; a += PAGE_SIZE) {
@@ -264,14 +274,18 @@ long shim_pages_pinned(void)
 	return __atomic_load_n(&npinned, __ATOMIC_RELAXED);
 }
 
+static pthread_mutex_t maps_lock = PTHREAD_MUTEX_INITIALIZER;
+
 void shim_mm_atfork_prepare(void)
 {
+	pthread_mutex_lock(&maps_lock);
 	pthread_rwlock_wrlock(&pages_lock);
 }
 
 void shim_mm_atfork_parent(void)
 {
 	pthread_rwlock_unlock(&pages_lock);
+	pthread_mutex_unlock(&maps_lock);
 }
 
 /* the child's only thread: a fresh lock rather than an unlock of the
@@ -279,6 +293,7 @@ void shim_mm_atfork_parent(void)
 void shim_mm_atfork_child(void)
 {
 	pthread_rwlock_init(&pages_lock, NULL);
+	pthread_mutex_init(&maps_lock, NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -291,6 +306,7 @@ struct vma {
 	bool file;		/* a regular file, not shmem */
 };
 
+/* The text of /proc/self/maps in *@buf (malloc'ed), or -1. */
 static int read_maps(char **buf)
 {
 	size_t cap = 1 << 16, len = 0;
@@ -321,40 +337,116 @@ static int read_maps(char **buf)
 	return 0;
 }
 
-/* The mapping that contains @addr, parsed from @maps, or false. */
-static bool find_vma(const char *maps, unsigned long addr, struct vma *v)
+/* One line of the maps: "start-end perms offset maj:min inode   path". */
+static bool parse_vma(const char *line, struct vma *v)
 {
-	const char *line = maps;
+	const char *path;
+	unsigned long ino;
+	char *q;
+	int i;
 
-	while (line && *line) {
-		unsigned long s, e;
-		char perms[5], path[256] = "";
-		unsigned long long off;
-		unsigned int maj, min;
-		unsigned long ino;
-		int n = sscanf(line, "%lx-%lx %4s %llx %x:%x %lu %255[^\n]",
-			       &s, &e, perms, &off, &maj, &min, &ino, path);
-		const char *nl = strchr(line, '\n');
+	v->start = strtoul(line, &q, 16);
+	if (*q != '-')
+		return false;
+	v->end = strtoul(q + 1, &q, 16);
+	if (*q != ' ' || strlen(q) < 6)
+		return false;
+	v->read = q[1] == 'r';
+	v->write = q[2] == 'w';
+	v->shared = q[4] == 's';
+	q += 6;
+	for (i = 0; i < 2; i++) {	/* offset, device */
+		while (*q == ' ')
+			q++;
+		while (*q && *q != ' ' && *q != '\n')
+			q++;
+	}
+	ino = strtoul(q, &q, 10);
+	while (*q == ' ')
+		q++;
+	path = q;
+	v->special = !strncmp(path, "[vvar]", 6) ||
+		     !strncmp(path, "[vvar_vclock]", 13) ||
+		     !strncmp(path, "[vsyscall]", 10);
+	v->file = path[0] == '/' && ino &&
+		  strncmp(path, "/memfd:", 7) &&
+		  strncmp(path, "/dev/zero", 9) &&
+		  strncmp(path, "/SYSV", 5) &&
+		  strncmp(path, "/dev/shm/", 9);
+	return true;
+}
 
-		if (n >= 7 && addr >= s && addr < e) {
-			v->start = s;
-			v->end = e;
-			v->read = perms[0] == 'r';
-			v->write = perms[1] == 'w';
-			v->shared = perms[3] == 's';
-			v->special = !strcmp(path, "[vvar]") ||
-				     !strcmp(path, "[vvar_vclock]") ||
-				     !strcmp(path, "[vsyscall]");
-			v->file = path[0] == '/' && ino &&
-				  strncmp(path, "/memfd:", 7) &&
-				  strncmp(path, "/dev/zero", 9) &&
-				  strncmp(path, "/SYSV", 5) &&
-				  strncmp(path, "/dev/shm/", 9);
+/* the parsed maps of generation maps_cached_gen, under maps_lock */
+static struct vma *maps_cache;
+static unsigned long maps_cache_len, maps_cache_cap, maps_cached_gen = ~0UL;
+
+static int maps_refresh(void)
+{
+	unsigned long gen = __atomic_load_n(&maps_gen, __ATOMIC_ACQUIRE);
+	char *text, *line, *nl;
+	struct vma v;
+
+	if (read_maps(&text))
+		return -1;
+	maps_cache_len = 0;
+	for (line = text; line && *line; line = nl ? nl + 1 : NULL) {
+		nl = strchr(line, '\n');
+		if (!parse_vma(line, &v))
+			continue;
+		if (maps_cache_len == maps_cache_cap) {
+			maps_cache_cap = maps_cache_cap ? 2 * maps_cache_cap : 256;
+			maps_cache = realloc(maps_cache, maps_cache_cap *
+					     sizeof(*maps_cache));
+			if (!maps_cache)
+				abort();
+		}
+		maps_cache[maps_cache_len++] = v;
+	}
+	free(text);
+	maps_cached_gen = gen;
+	return 0;
+}
+
+/* The mapping of the copy that contains @addr (sorted by address). */
+static bool find_vma(unsigned long addr, struct vma *v)
+{
+	unsigned long lo = 0, hi = maps_cache_len;
+
+	while (lo < hi) {
+		unsigned long mid = lo + (hi - lo) / 2;
+
+		if (addr < maps_cache[mid].start)
+			hi = mid;
+		else if (addr >= maps_cache[mid].end)
+			lo = mid + 1;
+		else {
+			*v = maps_cache[mid];
 			return true;
 		}
-		line = nl ? nl + 1 : NULL;
 	}
 	return false;
+}
+
+/*
+ * How many pages from @start on, up to @end, GUP would take with
+ * @gup_flags as the copy of the maps sees them.
+ */
+static unsigned long gup_allowed(unsigned long start, unsigned long end,
+				 unsigned int gup_flags)
+{
+	bool write = gup_flags & FOLL_WRITE;
+	struct vma v = { 0 };
+	unsigned long a, good = 0;
+
+	for (a = start; a < end; a += PAGE_SIZE, good++) {
+		if (a >= v.end && !find_vma(a, &v))
+			break;
+		if (!v.read || v.special || (write && !v.write))
+			break;
+		if ((gup_flags & FOLL_LONGTERM) && write && v.shared && v.file)
+			break;
+	}
+	return good;
 }
 
 /* How many of the @n pages from @addr fault in for reading (each byte). */
@@ -390,10 +482,8 @@ long shim_pin_user_pages(unsigned long start, unsigned long nr,
 			 unsigned int gup_flags, struct page **pages, bool pin,
 			 const char *file, int line)
 {
-	unsigned long end, a, good = 0, last_uaddr = 0, last_pfn = 0, i;
-	bool write = gup_flags & FOLL_WRITE;
-	char *maps = NULL;
-	struct vma v = { 0 };
+	unsigned long end, good, last_uaddr = 0, last_pfn = 0, i;
+	bool fresh = false;
 	long ret;
 
 	start &= PAGE_MASK;
@@ -406,19 +496,19 @@ long shim_pin_user_pages(unsigned long start, unsigned long nr,
 		return -EFAULT;
 
 	shim_lock_acquire_pseudo(&shim_mmap_lock, file, line);
-	if (read_maps(&maps)) {
-		ret = -ENOMEM;
-		goto out;
+	pthread_mutex_lock(&maps_lock);
+	if (maps_cached_gen != __atomic_load_n(&maps_gen, __ATOMIC_ACQUIRE)) {
+		if (maps_refresh())
+			goto nomem;
+		fresh = true;
 	}
-	for (a = start; a < end; a += PAGE_SIZE, good++) {
-		if (a >= v.end && !find_vma(maps, a, &v))
-			break;
-		if (!v.read || v.special || (write && !v.write))
-			break;
-		if ((gup_flags & FOLL_LONGTERM) && write && v.shared && v.file)
-			break;
+	good = gup_allowed(start, end, gup_flags);
+	if (start + (good << PAGE_SHIFT) < end && !fresh) {
+		if (maps_refresh())
+			goto nomem;
+		good = gup_allowed(start, end, gup_flags);
 	}
-	free(maps);
+	pthread_mutex_unlock(&maps_lock);
 	good = probe_pages(start, good);
 	if (!good) {
 		ret = -EFAULT;
@@ -444,6 +534,10 @@ long shim_pin_user_pages(unsigned long start, unsigned long nr,
 out:
 	shim_lock_release_pseudo(&shim_mmap_lock, file, line);
 	return ret;
+nomem:
+	pthread_mutex_unlock(&maps_lock);
+	ret = -ENOMEM;
+	goto out;
 }
 
 static void page_release_if_unused(struct page *p)

@@ -3,13 +3,20 @@
  * Files of the user-space shim.
  *
  * A modelled file (a /dev/ioasid context, a test device) sits behind a
- * real descriptor of the process: an unconnected AF_UNIX socket whose
- * inode names the file.  So the kernel's own file table does the work of
- * dup(), fcntl(F_DUPFD), fork and descriptor passing, lseek() gives
- * ESPIPE, and the shim's table maps a placeholder's inode to its struct
- * file.  That table holds one reference for the open file description;
- * it is dropped when the last descriptor of the placeholder is closed
- * (the interposer's close() looks through /proc/self/fd).
+ * real descriptor of the process: one end of an AF_UNIX stream socket
+ * pair, whose inode names the file.  So the kernel's own file table does
+ * the work of dup(), fcntl(F_DUPFD), fork and descriptor passing, lseek()
+ * gives ESPIPE, and the shim's table maps a placeholder's inode to its
+ * struct file.  That table holds one reference for the open file
+ * description; it is dropped when the last descriptor of the placeholder
+ * is closed.  The shim keeps the other end of the pair (the peer, at a
+ * high descriptor number, close-on-exec) and learns that from the kernel:
+ * the peer reports POLLHUP once the placeholder's open file description
+ * is gone.  When it does not yet (a real system call of another thread
+ * still holds the description for a moment, or a child process or a
+ * message in flight holds it), the interposer's close() looks through
+ * /proc/self/fd, and the file is dropped when no descriptor of this
+ * process refers to it any more.
  *
  * fput() defers the release of a file to the end of the current system
  * call, as the kernel's task work runs on the return to user space; at
@@ -20,6 +27,7 @@
 #endif
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -38,8 +46,13 @@
 struct fentry {
 	unsigned long ino;
 	struct file *file;
+	int peer;		/* the other end of the placeholder's pair */
 	struct fentry *next;
 };
+
+/* The lowest descriptor number for a peer, out of the way of the numbers
+ * a program expects to be given. */
+#define PEER_FD_MIN 700
 
 static pthread_mutex_t ftable_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t close_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -98,6 +111,7 @@ static struct file *table_remove(unsigned long ino)
 		if (e->ino == ino) {
 			*pp = e->next;
 			f = e->file;
+			syscall(SYS_close, e->peer);
 			free(e);
 			nfiles--;
 			break;
@@ -159,6 +173,7 @@ void shim_process_exit(void)
 			pthread_mutex_unlock(&ftable_lock);
 			if (!e)
 				break;
+			syscall(SYS_close, e->peer);
 			free(e);
 			fput(f);
 		}
@@ -281,26 +296,69 @@ void shim_fdput(struct file *f)
 	fput(f);
 }
 
+/* descriptors reserved and not yet installed, with their peers */
+static struct fentry *reserved;
+
 int get_unused_fd_flags(unsigned int flags)
 {
-	long fd = syscall(SYS_socket, AF_UNIX,
-			  SOCK_STREAM | ((flags & O_CLOEXEC) ? SOCK_CLOEXEC : 0),
-			  0);
+	struct fentry *e;
+	int sv[2];
+	long peer;
 
-	return fd < 0 ? -errno : (int)fd;
+	if (syscall(SYS_socketpair, AF_UNIX,
+		    SOCK_STREAM | ((flags & O_CLOEXEC) ? SOCK_CLOEXEC : 0), 0,
+		    sv))
+		return -errno;
+	peer = syscall(SYS_fcntl, sv[1], F_DUPFD_CLOEXEC, PEER_FD_MIN);
+	if (peer >= 0) {
+		syscall(SYS_close, sv[1]);
+	} else {
+		peer = sv[1];
+		syscall(SYS_fcntl, sv[1], F_SETFD, FD_CLOEXEC);
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		abort();
+	e->ino = sv[0];		/* the descriptor, until fd_install() */
+	e->peer = (int)peer;
+	pthread_mutex_lock(&ftable_lock);
+	e->next = reserved;
+	reserved = e;
+	pthread_mutex_unlock(&ftable_lock);
+	return sv[0];
+}
+
+static struct fentry *unreserve(unsigned int fd)
+{
+	struct fentry **pp, *e;
+
+	pthread_mutex_lock(&ftable_lock);
+	for (pp = &reserved; (e = *pp); pp = &e->next)
+		if (e->ino == fd) {
+			*pp = e->next;
+			break;
+		}
+	pthread_mutex_unlock(&ftable_lock);
+	if (!e)
+		abort();
+	return e;
 }
 
 void put_unused_fd(unsigned int fd)
 {
+	struct fentry *e = unreserve(fd);
+
+	syscall(SYS_close, e->peer);
+	free(e);
 	syscall(SYS_close, fd);
 }
 
 void fd_install(unsigned int fd, struct file *file)
 {
-	struct fentry *e = malloc(sizeof(*e));
+	struct fentry *e = unreserve(fd);
 	unsigned long ino = placeholder_ino(fd);
 
-	if (!e || !ino)
+	if (!ino)
 		abort();
 	file->shim_ino = ino;
 	e->ino = ino;
@@ -569,11 +627,26 @@ static bool ino_still_open(unsigned long ino)
 	return false;
 }
 
+/* Has the placeholder's open file description gone (see the top)? */
+static bool peer_hung_up(unsigned long ino)
+{
+	struct pollfd p = { .fd = -1, .events = POLLIN };
+	struct fentry *e;
+
+	pthread_mutex_lock(&ftable_lock);
+	for (e = ftable[ino % 256]; e; e = e->next)
+		if (e->ino == ino)
+			p.fd = e->peer;
+	pthread_mutex_unlock(&ftable_lock);
+	return p.fd >= 0 && syscall(SYS_poll, &p, 1, 0) == 1 &&
+	       (p.revents & POLLHUP);
+}
+
 static void drop_if_closed(unsigned long ino)
 {
 	struct file *f;
 
-	if (ino_still_open(ino))
+	if (!peer_hung_up(ino) && ino_still_open(ino))
 		return;
 	f = table_remove(ino);
 	if (f)

@@ -847,6 +847,7 @@ struct page {
 	atomic_t pincount;		/* pin_user_pages pins */
 	void *copy;			/* the content once detached */
 	struct page *hnext;		/* in the address index */
+	struct list_head alist;		/* among the attached pages */
 };
 struct folio {
 	struct page page;
