@@ -1268,6 +1268,40 @@ TEST_F(dma, dma_bad_arguments)
 	close(plain);
 }
 
+/*
+ * A mapping reaches the pages that were at its addresses when it was made,
+ * whatever the CPU's protection of them becomes: the device reads and
+ * writes pages that the program made inaccessible or read-only, and the
+ * program sees what the device wrote once it may read the pages again.
+ */
+TEST_F(dma, a_mapping_ignores_later_changes_of_the_cpu_protection)
+{
+	uint8_t v[2] = { 0xa5, 0x5a };
+
+	REQ(REQ-MAP, REQ-MAP-PERM);
+	ASSERT_EQ(0, ioasid_map(self->fd, self->a, self->buf, IOVA, 3 * PG,
+				IOASID_DMA_RW));
+	ASSERT_EQ(0, mprotect(self->buf, PG, PROT_NONE));
+	ASSERT_EQ(0, mprotect(self->buf + PG, PG, PROT_READ));
+	EXPECT_EQ(PAT(0), dma_peek(self->dev, IOVA + 100));
+	EXPECT_EQ(PAT(1), dma_peek(self->dev, IOVA + PG + 100));
+	EXPECT_EQ(IOASID_TEST_DMA_OK, dma_write(self->dev, IOVA + 8, v, 2));
+	EXPECT_EQ(IOASID_TEST_DMA_OK,
+		  dma_write(self->dev, IOVA + PG + PG - 1, v, 2));
+	/* the read-only page shows the write at once */
+	EXPECT_EQ(0xa5, self->buf[2 * PG - 1]);
+	EXPECT_EQ(0x5a, self->buf[2 * PG]);
+	EXPECT_EQ(0xa5, dma_peek(self->dev, IOVA + 2 * PG - 1));
+	EXPECT_EQ(0xa5, dma_peek(self->dev, IOVA + 8));
+	ASSERT_EQ(0, mprotect(self->buf, 2 * PG, PROT_READ | PROT_WRITE));
+	EXPECT_EQ(0xa5, self->buf[8]);
+	EXPECT_EQ(0x5a, self->buf[9]);
+	EXPECT_EQ(PAT(0), self->buf[7]);
+	EXPECT_EQ(PAT(0), self->buf[10]);
+	EXPECT_EQ(PAT(1), self->buf[2 * PG - 2]);
+	EXPECT_EQ(3 * PG, ioasid_unmap_all(self->fd, self->a));
+}
+
 TEST_F(dma, dma_with_an_unusable_buffer)
 {
 	uint8_t *gone = test_memory(PG, PG, 0);

@@ -31,6 +31,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -276,16 +277,17 @@ long shim_pages_pinned(void)
 
 static pthread_mutex_t maps_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* the order: pages_lock, then maps_lock */
 void shim_mm_atfork_prepare(void)
 {
-	pthread_mutex_lock(&maps_lock);
 	pthread_rwlock_wrlock(&pages_lock);
+	pthread_mutex_lock(&maps_lock);
 }
 
 void shim_mm_atfork_parent(void)
 {
-	pthread_rwlock_unlock(&pages_lock);
 	pthread_mutex_unlock(&maps_lock);
+	pthread_rwlock_unlock(&pages_lock);
 }
 
 /* the child's only thread: a fresh lock rather than an unlock of the
@@ -301,7 +303,7 @@ void shim_mm_atfork_child(void)
 
 struct vma {
 	unsigned long start, end;
-	bool read, write, shared;
+	bool read, write, exec, shared;
 	bool special;		/* VM_IO/VM_PFNMAP: [vvar], [vsyscall] */
 	bool file;		/* a regular file, not shmem */
 };
@@ -353,6 +355,7 @@ static bool parse_vma(const char *line, struct vma *v)
 		return false;
 	v->read = q[1] == 'r';
 	v->write = q[2] == 'w';
+	v->exec = q[3] == 'x';
 	v->shared = q[4] == 's';
 	q += 6;
 	for (i = 0; i < 2; i++) {	/* offset, device */
@@ -639,16 +642,96 @@ bool folio_test_dirty(struct folio *f)
 	return READ_ONCE(f->page.flags) & SHIM_PG_DIRTY;
 }
 
-/* The page's memory: the process's while attached, the copy after. */
+/*
+ * The page's memory: the process's while attached, the copy after.  A
+ * device reaches a pinned page whatever the CPU's protection of its
+ * address has become since; so while an attached page is mapped without
+ * read and write access, its address is made accessible for the time of
+ * the mapping and its protection put back at kunmap_local().  The read
+ * lock of the pages keeps every change of the address space the
+ * interposer passes on out meanwhile, and maps_lock keeps pins from
+ * seeing the borrowed access.  Such mappings nest (a thread may map two
+ * pages at once); a thread keeps maps_lock while it has any.
+ */
+struct kmap_borrow {
+	unsigned long addr;
+	int prot;		/* to put back; -1: an inner mapping of it */
+};
+
+static __thread struct kmap_borrow borrowed[8];
+static __thread unsigned int nborrowed;
+
+static int vma_prot(const struct vma *v)
+{
+	return (v->read ? PROT_READ : 0) | (v->write ? PROT_WRITE : 0) |
+	       (v->exec ? PROT_EXEC : 0);
+}
+
+/* The protection of @uaddr from the maps, or -1 if it is not mapped. */
+static int prot_of(unsigned long uaddr)
+{
+	struct vma v;
+
+	if (maps_cached_gen != __atomic_load_n(&maps_gen, __ATOMIC_ACQUIRE) &&
+	    maps_refresh())
+		abort();
+	if (!find_vma(uaddr, &v) && (maps_refresh() || !find_vma(uaddr, &v)))
+		return -1;
+	return vma_prot(&v);
+}
+
+static void kmap_borrow(unsigned long uaddr)
+{
+	unsigned int i;
+	int prot;
+
+	if (!nborrowed)
+		pthread_mutex_lock(&maps_lock);
+	for (i = 0; i < nborrowed; i++)
+		if (borrowed[i].addr == uaddr)
+			break;
+	if (i < nborrowed) {
+		prot = -1;
+	} else {
+		prot = prot_of(uaddr);
+		if (prot < 0 || (prot & (PROT_READ | PROT_WRITE)) ==
+				(PROT_READ | PROT_WRITE)) {
+			if (!nborrowed)
+				pthread_mutex_unlock(&maps_lock);
+			return;
+		}
+		if (syscall(SYS_mprotect, uaddr, PAGE_SIZE,
+			    prot | PROT_READ | PROT_WRITE))
+			abort();
+	}
+	if (nborrowed == ARRAY_SIZE(borrowed))
+		abort();
+	borrowed[nborrowed++] = (struct kmap_borrow){ uaddr, prot };
+}
+
 void *kmap_local_page(struct page *page)
 {
 	pthread_rwlock_rdlock(&pages_lock);
-	return (page->flags & SHIM_PG_ATTACHED) ? (void *)page->uaddr :
-						  page->copy;
+	if (!(page->flags & SHIM_PG_ATTACHED))
+		return page->copy;
+	kmap_borrow(page->uaddr);
+	return (void *)page->uaddr;
 }
 
+/* kmap_local mappings end in the reverse order of their beginnings */
 void kunmap_local(const void *addr)
 {
-	(void)addr;
+	unsigned long a = (unsigned long)addr & PAGE_MASK;
+
+	if (nborrowed && borrowed[nborrowed - 1].addr == a) {
+		int prot = borrowed[--nborrowed].prot;
+
+		if (prot >= 0 && syscall(SYS_mprotect, a, PAGE_SIZE, prot))
+			abort();
+		/* a parse of the maps meanwhile saw the borrowed access */
+		maps_cached_gen = ~0UL;
+		if (!nborrowed)
+			pthread_mutex_unlock(&maps_lock);
+	}
 	pthread_rwlock_unlock(&pages_lock);
 }

@@ -130,6 +130,33 @@ static void test_pinning(void)
 	CHECK(shim_pages_pinned() == 0);
 }
 
+/* A device reaches a pinned page that the program made inaccessible, and
+ * the page is inaccessible again afterwards. */
+static void test_kmap_protection(void)
+{
+	unsigned char *p = map(PAGE_SIZE, PROT_READ | PROT_WRITE);
+	unsigned char *va, *inner;
+	struct page *pg, *other;
+
+	memset(p, 0x33, PAGE_SIZE);
+	CHECK(pin_user_pages_fast((unsigned long)p, 1, FOLL_WRITE, &pg) == 1);
+	mprotect(p, PAGE_SIZE, PROT_NONE);
+	va = kmap_local_page(pg);
+	inner = kmap_local_page(pg);
+	CHECK(inner[1] == 0x33);
+	inner[1] = 0x44;
+	kunmap_local(inner);
+	va[2] = 0x55;		/* the outer mapping still has the access */
+	kunmap_local(va);
+	CHECK(pin_user_pages_fast((unsigned long)p, 1, 0, &other) == -EFAULT);
+	mprotect(p, PAGE_SIZE, PROT_READ);
+	CHECK(p[1] == 0x44 && p[2] == 0x55 && p[3] == 0x33);
+	CHECK(pin_user_pages_fast((unsigned long)p, 1, FOLL_WRITE, &other) == -EFAULT);
+	unpin_user_page(pg);
+	munmap(p, PAGE_SIZE);
+	CHECK(shim_pages_pinned() == 0);
+}
+
 static void test_fail_nth(void)
 {
 	void *a, *b;
@@ -226,6 +253,7 @@ int main(void)
 {
 	test_user_copies();
 	test_pinning();
+	test_kmap_protection();
 	test_fail_nth();
 	expect_report("an inverted lock order", inversion);
 	expect_report("a sleep under a spinlock", sleep_under_spinlock);
