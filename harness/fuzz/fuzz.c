@@ -952,15 +952,13 @@ static void op_mem(int op)
 	switch (op) {
 	case FZ_MUNMAP:
 		/*
-		 * An inaccessible mapping rather than a hole, as the
-		 * interposer's munmap() leaves: a hole in the regions could
-		 * be taken by an allocation of this process (the C library's,
-		 * without ASan) that the next MAP_FIXED here would destroy.
+		 * As the interposer's munmap(): an inaccessible mapping, not
+		 * a hole, which an allocation of this process (the C
+		 * library's, without ASan) could take and the next MAP_FIXED
+		 * here would destroy.
 		 */
 		shim_mm_write_lock();
-		shim_mm_detach(addr, len);
-		mmap((void *)addr, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
-		     MAP_FIXED | MAP_NORESERVE, -1, 0);
+		shim_mm_unmap(addr, len);
 		shim_mm_write_unlock();
 		break;
 	case FZ_REMAP:
@@ -993,8 +991,7 @@ static void op_mem(int op)
 		if (p != MAP_FAILED && p != (void *)a) {
 			shim_mm_move(a, (unsigned long)p, len);
 			/* what the move left: as FZ_MUNMAP leaves it */
-			mmap((void *)a, len, PROT_NONE, MAP_PRIVATE |
-			     MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+			shim_mm_unmap(a, len);
 		}
 		shim_mm_write_unlock();
 		break;

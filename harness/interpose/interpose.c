@@ -590,37 +590,12 @@ void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 	return mmap(addr, len, prot, flags, fd, off);
 }
 
-/*
- * What the program unmaps becomes an inaccessible mapping instead of a
- * hole.  In the kernel, the core's own allocations never take addresses
- * of the user's address space; here the shim's (and the sanitizer's)
- * allocations are mappings of the same process, and one of them could
- * land in a range a test has just unmapped, so that an access the test
- * expects to fault would succeed.  A PROT_NONE mapping faults as a hole
- * does (for process_vm_readv and for pinning) and keeps its addresses
- * from being handed out again.  0, or -1 with errno.
- */
-static int unmap_range(void *addr, size_t len)
-{
-	size_t whole = (len + 4095) & ~4095UL;
-
-	if ((unsigned long)addr & 4095 || !len || whole < len)
-		return (int)syscall(SYS_munmap, addr, len);
-	if (sys_mmap(addr, whole, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS |
-		     MAP_FIXED | MAP_NORESERVE, -1, 0) != MAP_FAILED)
-		return 0;
-	return (int)syscall(SYS_munmap, addr, len);
-}
-
 int munmap(void *addr, size_t len)
 {
 	int ret;
 
 	shim_mm_write_lock();
-	/* detach first: a detached page copies its content from the mapping */
-	if (!((unsigned long)addr & 4095))
-		shim_mm_detach((unsigned long)addr, (len + 4095) & ~4095UL);
-	ret = unmap_range(addr, len);
+	ret = shim_mm_unmap((unsigned long)addr, len);
 	shim_mm_write_unlock();
 	return ret;
 }
@@ -644,9 +619,9 @@ void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
 			     old_len < new_len ? old_len : new_len);
 	/* what the move or the shrink left unmapped: as munmap() */
 	if (p != MAP_FAILED && p != old && !(flags & MREMAP_DONTUNMAP))
-		unmap_range(old, old_len);
+		shim_mm_unmap((unsigned long)old, old_len);
 	else if (p != MAP_FAILED && new_len < old_len)
-		unmap_range((char *)old + new_len, old_len - new_len);
+		shim_mm_unmap((unsigned long)old + new_len, old_len - new_len);
 	shim_mm_write_unlock();
 	return p;
 }

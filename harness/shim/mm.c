@@ -249,6 +249,31 @@ void shim_mm_detach(unsigned long start, unsigned long len)
 	}
 }
 
+/*
+ * What the program unmaps becomes an inaccessible mapping instead of a
+ * hole.  In the kernel, the core's own allocations never take addresses
+ * of the user's address space; here the shim's (and the sanitizer's)
+ * allocations are mappings of the same process, and one of them could
+ * land in a range a test has just unmapped, so that an access the test
+ * expects to fault would succeed.  A PROT_NONE mapping faults as a hole
+ * does (for process_vm_readv and for pinning) and keeps its addresses
+ * from being handed out again.  The pages there are detached first.
+ * 0, or -1 with errno.
+ */
+int shim_mm_unmap(unsigned long addr, size_t len)
+{
+	size_t whole = (len + PAGE_SIZE - 1) & PAGE_MASK;
+
+	if (addr & ~PAGE_MASK || !len || whole < len)
+		return (int)syscall(SYS_munmap, addr, len);
+	shim_mm_detach(addr, whole);
+	if ((void *)syscall(SYS_mmap, addr, whole, PROT_NONE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED |
+			    MAP_NORESERVE, -1, 0) != MAP_FAILED)
+		return 0;
+	return (int)syscall(SYS_munmap, addr, len);
+}
+
 void shim_mm_move(unsigned long old, unsigned long new, unsigned long len)
 {
 	struct page *moved = NULL, *p, *next;

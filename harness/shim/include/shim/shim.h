@@ -31,6 +31,9 @@ void shim_mm_write_lock(void);
 void shim_mm_write_unlock(void);
 /* the pages of [start, start + len) leave their addresses; mm lock held */
 void shim_mm_detach(unsigned long start, unsigned long len);
+/* munmap() as the shim models it (an inaccessible mapping, not a hole,
+ * its pages detached); mm lock held */
+int shim_mm_unmap(unsigned long addr, size_t len);
 /* the pages of [old, old + len) now live at new; mm lock held */
 void shim_mm_move(unsigned long old, unsigned long new, unsigned long len);
 long shim_pages_pinned(void);
