@@ -213,8 +213,20 @@ static void page_detach(struct page *p)
 		memset(p->copy, 0, PAGE_SIZE);
 }
 
+/*
+ * The pages' read locks this thread holds (kmap_local_page), and the
+ * write locks it skipped meanwhile: a thread that faults while it copies
+ * a page (a bug the sanitizer is reporting) reaches munmap() in the
+ * sanitizer's symbolizer, and would otherwise wait for itself.
+ */
+static __thread unsigned int pages_read_held, write_skipped;
+
 void shim_mm_write_lock(void)
 {
+	if (pages_read_held) {
+		write_skipped++;
+		return;
+	}
 	pthread_rwlock_wrlock(&pages_lock);
 }
 
@@ -223,6 +235,10 @@ static unsigned long maps_gen;	/* changes of the address space */
 void shim_mm_write_unlock(void)
 {
 	__atomic_add_fetch(&maps_gen, 1, __ATOMIC_RELEASE);
+	if (write_skipped) {
+		write_skipped--;
+		return;
+	}
 	pthread_rwlock_unlock(&pages_lock);
 }
 
@@ -737,6 +753,7 @@ static void kmap_borrow(unsigned long uaddr)
 void *kmap_local_page(struct page *page)
 {
 	pthread_rwlock_rdlock(&pages_lock);
+	pages_read_held++;
 	if (!(page->flags & SHIM_PG_ATTACHED))
 		return page->copy;
 	kmap_borrow(page->uaddr);
@@ -758,5 +775,6 @@ void kunmap_local(const void *addr)
 		if (!nborrowed)
 			pthread_mutex_unlock(&maps_lock);
 	}
+	pages_read_held--;
 	pthread_rwlock_unlock(&pages_lock);
 }
