@@ -10,7 +10,10 @@
  * address space (munmap, MAP_FIXED, mremap, MADV_DONTNEED) tell the
  * shim's page model, under its mm lock, that pages left their addresses.
  *
- * The input is decoded into commands as fuzz_format.h describes.  After
+ * The input is decoded into commands as fuzz_format.h describes; with
+ * FZ_RACE a part of it runs on a second thread at the same time, so that
+ * commands race with each other and with changes of the address space
+ * under the shim's lock checker and the sanitizers.  After
  * each input every descriptor it opened is closed and then nothing may
  * be left: no pinned page, no charge to the user or the mm, no
  * allocation beyond those after the modules loaded, no open file, no
@@ -27,6 +30,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,10 +64,23 @@ struct slot {
 	int kind;
 };
 
-/* the state of one input */
-static struct {
+/* where a thread reads its commands: the input, or a racer's part of it */
+static __thread struct {
 	const u8 *data;
 	size_t size, pos;
+	unsigned int fail_nth;	/* for the next command, 0: none */
+} cur;
+static __thread bool is_racer;	/* the second thread of FZ_RACE */
+
+/*
+ * The state of one input.  With FZ_RACE two threads issue commands, and
+ * bk_lock keeps this state consistent: a thread holds it while it decodes
+ * a command and records what came of it, and lets go only around the
+ * calls into the shim and the core (bk_unlocked()), which is where the
+ * two threads race.
+ */
+static pthread_mutex_t bk_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
 	struct slot slots[FZ_SLOTS];
 	int last_closed;
 	int max_fd;
@@ -73,11 +90,17 @@ static struct {
 	unsigned int nmaps;
 	bool mem_dirty;
 	bool limited;		/* FZ_LIMIT changed the caps or the rlimit */
-	unsigned int fail_nth;	/* for the next command, 0: none */
 } st;
 
+#define bk_unlocked(stmt) do {			\
+		pthread_mutex_unlock(&bk_lock);	\
+		stmt;				\
+		pthread_mutex_lock(&bk_lock);	\
+	} while (0)
+
 /* the fixed memory of the process, set up once */
-static u8 *arg_page;		/* argument page, guard page, output page */
+static u8 *arg_pages[2];	/* the main thread's and the racer's */
+static __thread u8 *arg_page;	/* argument page, guard page, output page */
 static u8 *regions[FZ_NREGIONS];
 static const unsigned long region_pages[FZ_NREGIONS] = FZ_REGION_PAGES;
 static u8 *spare;		/* where FZ_MREMAP moves pages to */
@@ -96,7 +119,7 @@ static bool debug;		/* IOASID_FUZZ_DEBUG: print each call */
 
 static u8 rd8(void)
 {
-	return st.pos < st.size ? st.data[st.pos++] : 0;
+	return cur.pos < cur.size ? cur.data[cur.pos++] : 0;
 }
 
 static u32 rd32(void)
@@ -118,7 +141,7 @@ static u64 rd64(void)
 
 static bool at_end(void)
 {
-	return st.pos >= st.size;
+	return cur.pos >= cur.size;
 }
 
 /* ------------------------------------------------------------------ */
@@ -203,20 +226,21 @@ static void note_fd(int fd, int kind)
 	shim_syscall_exit();
 }
 
+/* The slot is free before the close, so that no other thread closes it. */
 static void close_slot(int i)
 {
 	int fd = st.slots[i].fd;
 	int ret;
 
-	shim_syscall_enter();
-	ret = shim_close(fd);
-	shim_syscall_exit();
+	st.slots[i].kind = K_NONE;
+	st.last_closed = fd;
+	bk_unlocked(shim_syscall_enter();
+		    ret = shim_close(fd);
+		    shim_syscall_exit());
 	if (ret) {
 		fprintf(stderr, "fuzz: close(%d) of a slot: %d\n", fd, ret);
 		abort();
 	}
-	st.slots[i].kind = K_NONE;
-	st.last_closed = fd;
 }
 
 /* ------------------------------------------------------------------ */
@@ -275,12 +299,17 @@ static u32 sel_pasid(void)
  * are mappings of the same process: a pin or a DMA there would corrupt
  * them, where in the kernel a user address never reaches kernel memory.
  */
+static bool in_arg_area(u64 a, const u8 *area)
+{
+	return a >= (uintptr_t)area && a < (uintptr_t)area + 3 * FZ_PAGE + SZ_1M;
+}
+
 static u64 fz_user_addr(u64 a)
 {
 	uintptr_t arg = (uintptr_t)arg_page, mem = (uintptr_t)mem_base;
 
 	if (a < 0x10000 || a >= 1ULL << 47 ||
-	    (a >= arg && a < arg + 3 * FZ_PAGE + SZ_1M) ||
+	    in_arg_area(a, arg_pages[0]) || in_arg_area(a, arg_pages[1]) ||
 	    (a >= mem && a < mem + mem_len + SZ_1M))
 		return a;
 	/* a hole stays a hole */
@@ -575,14 +604,14 @@ static bool arg_result32(struct argbuf *a, size_t off, u32 *v)
 
 static void fail_arm(void)
 {
-	if (st.fail_nth)
-		shim_fail_nth_set(st.fail_nth);
+	if (cur.fail_nth)
+		shim_fail_nth_set(cur.fail_nth);
 }
 
 static void fail_disarm(void)
 {
 	shim_fail_nth_set(0);
-	st.fail_nth = 0;
+	cur.fail_nth = 0;
 }
 
 static long fz_ioctl(int fd, unsigned int cmd, unsigned long arg)
@@ -594,14 +623,14 @@ static long fz_ioctl(int fd, unsigned int cmd, unsigned long arg)
 		fail_disarm();
 		return -ENOTTY;	/* not a modelled file: left alone */
 	}
-	shim_syscall_enter();
-	fail_arm();
-	ret = shim_file_ioctl(f, fd, cmd, arg);
-	fail_disarm();
-	shim_fdput(f);
-	shim_syscall_exit();
+	bk_unlocked(shim_syscall_enter();
+		    fail_arm();
+		    ret = shim_file_ioctl(f, fd, cmd, arg);
+		    fail_disarm();
+		    shim_fdput(f);
+		    shim_syscall_exit());
 	if (debug)
-		fprintf(stderr, "fuzz: ioctl(%d, %#x, %#lx) = %ld\n", fd, cmd,
+		fprintf(stderr, "fuzz:%s ioctl(%d, %#x, %#lx) = %ld\n", is_racer ? " [racer]" : "", fd, cmd,
 			arg, ret);
 	return ret;
 }
@@ -620,14 +649,14 @@ static void op_open(const char *path, int kind)
 	int fd;
 
 	if (!slot_free())
-		return;		/* each close scans the descriptors: skip */
-	shim_syscall_enter();
-	fail_arm();
-	fd = shim_open_device(path, flags[b % ARRAY_SIZE(flags)]);
-	fail_disarm();
-	shim_syscall_exit();
+		return;		/* no slot to keep it in */
+	bk_unlocked(shim_syscall_enter();
+		    fail_arm();
+		    fd = shim_open_device(path, flags[b % ARRAY_SIZE(flags)]);
+		    fail_disarm();
+		    shim_syscall_exit());
 	if (debug)
-		fprintf(stderr, "fuzz: open(%s) = %d\n", path, fd);
+		fprintf(stderr, "fuzz:%s open(%s) = %d\n", is_racer ? " [racer]" : "", path, fd);
 	if (fd >= 0)
 		note_fd(fd, kind);
 }
@@ -949,6 +978,8 @@ static void op_mem(int op)
 	addr = (uintptr_t)regions[r] + start * FZ_PAGE;
 	len = pages * FZ_PAGE;
 	st.mem_dirty = true;
+	/* the change races with the other thread's commands */
+	pthread_mutex_unlock(&bk_lock);
 	switch (op) {
 	case FZ_MUNMAP:
 		/*
@@ -1015,6 +1046,7 @@ static void op_mem(int op)
 		break;
 	}
 	}
+	pthread_mutex_lock(&bk_lock);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1110,14 +1142,20 @@ static void mem_setup(void)
 	 * that no one may use: a result or a DMA written at the output page
 	 * runs into it (and faults), not into a mapping of this process's own
 	 * code or data, which the core in user space could otherwise corrupt
-	 * where the kernel's copy would only have written user memory.
+	 * where the kernel's copy would only have written user memory.  One
+	 * set for each of the two threads.
 	 */
-	arg_page = mmap(NULL, 3 * FZ_PAGE + SZ_1M, PROT_NONE,
-			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (arg_page == MAP_FAILED ||
-	    mprotect(arg_page, FZ_PAGE, PROT_READ | PROT_WRITE) ||
-	    mprotect(arg_page + 2 * FZ_PAGE, FZ_PAGE, PROT_READ | PROT_WRITE))
-		abort();
+	for (r = 0; r < 2; r++) {
+		u8 *a = mmap(NULL, 3 * FZ_PAGE + SZ_1M, PROT_NONE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+		if (a == MAP_FAILED ||
+		    mprotect(a, FZ_PAGE, PROT_READ | PROT_WRITE) ||
+		    mprotect(a + 2 * FZ_PAGE, FZ_PAGE, PROT_READ | PROT_WRITE))
+			abort();
+		arg_pages[r] = a;
+	}
+	arg_page = arg_pages[0];
 
 	/* the regions, each followed by an unmapped page, then the spare */
 	for (r = 0; r < FZ_NREGIONS; r++)
@@ -1190,15 +1228,70 @@ static void teardown(void)
 	limit_restore();
 }
 
+/* ------------------------------------------------------------------ */
+/* Two threads: FZ_RACE hands the next bytes of the input to a racer */
+
+static void run(void);
+static pthread_t racer;
+static bool racing;		/* a racer was started and not joined */
+static bool racer_started;	/* it runs: both threads go on from here */
+
+static void *racer_main(void *part)
+{
+	const u8 *const *p = part;
+
+	is_racer = true;
+	arg_page = arg_pages[1];
+	cur.data = p[0];
+	cur.size = p[1] - p[0];
+	cur.pos = 0;
+	__atomic_store_n(&racer_started, true, __ATOMIC_RELEASE);
+	pthread_mutex_lock(&bk_lock);
+	run();
+	pthread_mutex_unlock(&bk_lock);
+	return NULL;
+}
+
+static void racer_join(void)
+{
+	if (!racing)
+		return;
+	bk_unlocked(pthread_join(racer, NULL));
+	racing = false;
+}
+
+static void op_race(void)
+{
+	static const u8 *part[2];
+	size_t len = rd8();
+
+	if (is_racer)
+		return;		/* two threads at most */
+	racer_join();
+	if (!len)
+		len = 256;
+	len = min_t(size_t, len, cur.size - cur.pos);
+	part[0] = cur.data + cur.pos;
+	part[1] = part[0] + len;
+	cur.pos += len;
+	racer_started = false;
+	if (pthread_create(&racer, NULL, racer_main, (void *)part))
+		abort();
+	racing = true;
+	/* start together, rather than a thread's start-up time apart */
+	bk_unlocked(while (!__atomic_load_n(&racer_started, __ATOMIC_ACQUIRE))
+			    sched_yield());
+}
+
 static void run(void)
 {
 	while (!at_end()) {
 		u8 b = rd8();
 
 		if (b & FZ_OP_FAIL) {
-			st.fail_nth = rd8();
-			if (!st.fail_nth)
-				st.fail_nth = 1;
+			cur.fail_nth = rd8();
+			if (!cur.fail_nth)
+				cur.fail_nth = 1;
 		}
 		switch ((b & 0x7f) % FZ_NR_OPS) {
 		case FZ_OPEN_IOASID:
@@ -1279,6 +1372,9 @@ static void run(void)
 		case FZ_LIMIT:
 			op_limit();
 			break;
+		case FZ_RACE:
+			op_race();
+			break;
 		default:
 			op_mem((b & 0x7f) % FZ_NR_OPS);
 			break;
@@ -1312,13 +1408,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (!initialised)
 		LLVMFuzzerInitialize(NULL, NULL);
+	pthread_mutex_lock(&bk_lock);
 	memset(&st, 0, sizeof(st));
-	st.data = data;
-	st.size = size;
+	cur.data = data;
+	cur.size = size;
+	cur.pos = 0;
 	st.last_closed = -1;
 	st.mem_dirty = false;
 	run();
+	racer_join();
 	teardown();
+	pthread_mutex_unlock(&bk_lock);
 	return 0;
 }
 

@@ -63,6 +63,11 @@ enum fz_op {
 	FZ_LIMIT,		/* b: bit 7 keeps CAP_IPC_LOCK, else dropped;
 				 * RLIMIT_MEMLOCK from a table[b & 7];
 				 * both restored after the input */
+	FZ_RACE,		/* n: the next n bytes (0: 256) are the commands
+				 * of a second thread, which runs them while
+				 * this one goes on after them; the input's end
+				 * or the next FZ_RACE waits for it; ignored in
+				 * the second thread */
 	FZ_NR_OPS
 };
 

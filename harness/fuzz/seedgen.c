@@ -153,6 +153,50 @@ static void seed_replace(struct seed *s)
 	P(s, FZ_T_DMA, FD0, HEAD, 0, IOVA_LAST(0), 0x0f, 0, REG(3, 0), END);
 }
 
+/* FZ_RACE: the commands of @r run on a second thread */
+static void race(struct seed *s, const struct seed *r)
+{
+	size_t i;
+
+	P(s, FZ_RACE, (int)r->n);
+	for (i = 0; i < r->n && s->n < sizeof(s->b); i++)
+		s->b[s->n++] = r->b[i];
+}
+
+/* a mapping, a DMA through it and an unmap race with an unmap of the
+ * memory, a free of the IOASID and a detach */
+static void seed_race_free(struct seed *s)
+{
+	struct seed r;
+
+	memset(&r, 0, sizeof(r));
+	setup(s, 0);
+	P(&r, FZ_MAP, FD0, HEADF(3), ID(1), REG(0, 0), IOVA_2M(1), PAGES_512, END);
+	P(&r, FZ_T_DMA, FD0, HEAD, 0, IOVA_LAST(0), 0x07, 0, 0x80, 0, END);
+	P(&r, FZ_UNMAP, FD0, HEADF(1), ID(1), 0xc0, 0xc0, END);
+	race(s, &r);
+	P(s, FZ_MUNMAP, 0, 0, 15);
+	P(s, FZ_FREE, FD0, HEAD, ID(1), END);
+	P(s, FZ_DETACH, FD0, HEAD, ID(1), 0, END);
+	P(s, FZ_FREE, FD0, HEAD, ID(1), END);
+}
+
+/* the IOASID descriptor closes, and the device unbinds, while mappings
+ * are made and used */
+static void seed_race_close(struct seed *s)
+{
+	struct seed r;
+
+	memset(&r, 0, sizeof(r));
+	setup(s, 0);
+	P(&r, FZ_UNBIND, FD0, HEAD, END);
+	P(&r, FZ_CLOSE, 0);
+	race(s, &r);
+	P(s, FZ_MAP, FD0, HEADF(3), ID(1), REG(1, 0), IOVA_4K(0), PAGES_16, END);
+	P(s, FZ_T_DMA, FD0, HEAD, 0, IOVA_LAST(0), 0x0d, 0, 0x80, 0, END);
+	P(s, FZ_REGISTER, FD0, HEAD, REG(2, 0), PAGES_16, END);
+}
+
 static void write_seed(const char *dir, int k, struct seed *s)
 {
 	char path[4096];
@@ -170,6 +214,7 @@ int main(int argc, char **argv)
 {
 	static void (*const seeds[])(struct seed *) = {
 		seed_dma, seed_pasid, seed_group, seed_register, seed_replace,
+		seed_race_free, seed_race_close,
 	};
 	unsigned int i, n = sizeof(seeds) / sizeof(seeds[0]);
 	int k = 0;
