@@ -141,7 +141,8 @@ static u64 rd64(void)
 
 static bool at_end(void)
 {
-	return cur.pos >= cur.size;
+	/* a killed process issues no more commands */
+	return cur.pos >= cur.size || shim_fatal_signal();
 }
 
 /* ------------------------------------------------------------------ */
@@ -1283,6 +1284,38 @@ static void op_race(void)
 			    sched_yield());
 }
 
+/* ------------------------------------------------------------------ */
+/* A fatal signal, delivered by a third thread while the others go on */
+
+static pthread_t killer;
+static bool killing;		/* a killer was started and not joined */
+
+static void *killer_main(void *delay)
+{
+	usleep((useconds_t)(uintptr_t)delay);
+	shim_kill_process(true);
+	return NULL;
+}
+
+static void killer_join(void)
+{
+	if (!killing)
+		return;
+	bk_unlocked(pthread_join(killer, NULL));
+	killing = false;
+}
+
+static void op_kill(void)
+{
+	uintptr_t delay = 20U * rd8();
+
+	if (killing)
+		return;
+	if (pthread_create(&killer, NULL, killer_main, (void *)delay))
+		abort();
+	killing = true;
+}
+
 static void run(void)
 {
 	while (!at_end()) {
@@ -1375,6 +1408,9 @@ static void run(void)
 		case FZ_RACE:
 			op_race();
 			break;
+		case FZ_KILL:
+			op_kill();
+			break;
 		default:
 			op_mem((b & 0x7f) % FZ_NR_OPS);
 			break;
@@ -1417,7 +1453,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	st.mem_dirty = false;
 	run();
 	racer_join();
+	killer_join();
 	teardown();
+	shim_kill_process(false);
 	pthread_mutex_unlock(&bk_lock);
 	return 0;
 }

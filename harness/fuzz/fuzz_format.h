@@ -68,6 +68,11 @@ enum fz_op {
 				 * this one goes on after them; the input's end
 				 * or the next FZ_RACE waits for it; ignored in
 				 * the second thread */
+	FZ_KILL,		/* d: after d * 20 us the process gets a fatal
+				 * signal; from then on no command is issued
+				 * and the input ends as the exit of a killed
+				 * process would: every descriptor closes with
+				 * the signal pending */
 	FZ_NR_OPS
 };
 

@@ -197,6 +197,20 @@ static void seed_race_close(struct seed *s)
 	P(s, FZ_REGISTER, FD0, HEAD, REG(2, 0), PAGES_16, END);
 }
 
+/* the process is killed while a free waits for a racing map to end */
+static void seed_race_kill(struct seed *s)
+{
+	struct seed r;
+
+	memset(&r, 0, sizeof(r));
+	setup(s, 0);
+	P(&r, FZ_MAP, FD0, HEADF(3), ID(1), REG(0, 0), IOVA_2M(1), PAGES_512, END);
+	race(s, &r);
+	P(s, FZ_KILL, 25);
+	P(s, FZ_DETACH, FD0, HEAD, ID(1), 0, END);
+	P(s, FZ_FREE, FD0, HEAD, ID(1), END);
+}
+
 static void write_seed(const char *dir, int k, struct seed *s)
 {
 	char path[4096];
@@ -214,7 +228,7 @@ int main(int argc, char **argv)
 {
 	static void (*const seeds[])(struct seed *) = {
 		seed_dma, seed_pasid, seed_group, seed_register, seed_replace,
-		seed_race_free, seed_race_close,
+		seed_race_free, seed_race_close, seed_race_kill,
 	};
 	unsigned int i, n = sizeof(seeds) / sizeof(seeds[0]);
 	int k = 0;

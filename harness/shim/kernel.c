@@ -500,9 +500,23 @@ void shim_wq_wait(wait_queue_head_t *wq)
 	pthread_cond_timedwait(&wq->c, &wq->m, &ts);
 }
 
+/*
+ * A fatal signal to the process (SIGKILL): fatal_signal_pending() and every
+ * killable wait see it, within the 20 ms a wait sleeps at most.  The
+ * caller then issues no more commands and closes the descriptors, as the
+ * exit of a killed process does with the signal still pending, and takes
+ * the signal back for the next "process".
+ */
+static bool killed;
+
+void shim_kill_process(bool on)
+{
+	__atomic_store_n(&killed, on, __ATOMIC_RELEASE);
+}
+
 bool shim_fatal_signal(void)
 {
-	return false;
+	return __atomic_load_n(&killed, __ATOMIC_ACQUIRE);
 }
 
 bool shim_need_resched(void)

@@ -538,6 +538,8 @@ long shim_pin_user_pages(unsigned long start, unsigned long nr,
 		return -EOVERFLOW;
 	if (end > SHIM_USER_PTR_MAX)
 		return -EFAULT;
+	if (shim_fatal_signal())	/* as GUP checks before each page */
+		return -EINTR;
 
 	shim_lock_acquire_pseudo(&shim_mmap_lock, file, line);
 	pthread_mutex_lock(&maps_lock);

@@ -25,6 +25,8 @@ void shim_load_modules(void);
 /* at the exit of a process: check that everything was given back */
 void shim_check_released(void);
 extern bool (*shim_fail_hook)(int kind, unsigned int gfp);
+/* a fatal signal to the process, or (false) none any more */
+void shim_kill_process(bool on);
 
 /* mm.c: the interposer calls these around changes of the address space */
 void shim_mm_write_lock(void);
