@@ -107,6 +107,7 @@ static u8 *spare;		/* where FZ_MREMAP moves pages to */
 #define SPARE_PAGES 512UL
 static u8 *mem_base;
 static unsigned long mem_len;
+static struct shim_user_range user_ranges[3];
 
 /* the baseline after the modules loaded */
 static long base_allocs, base_files;
@@ -291,35 +292,6 @@ static u32 sel_pasid(void)
 	return bounds[(b - 0xc0) % ARRAY_SIZE(bounds)];
 }
 
-/*
- * A raw user address, kept if it is one of the fuzzer's own memory (the
- * argument pages, the regions, the spare area and the inaccessible space
- * after them) or one that can be no mapping (below mmap_min_addr, beyond
- * the user address space) or is none now; otherwise folded into the guard page.  Here
- * the core's own memory, the sanitizers' shadow and the fuzzer's data
- * are mappings of the same process: a pin or a DMA there would corrupt
- * them, where in the kernel a user address never reaches kernel memory.
- */
-static bool in_arg_area(u64 a, const u8 *area)
-{
-	return a >= (uintptr_t)area && a < (uintptr_t)area + 3 * FZ_PAGE + SZ_1M;
-}
-
-static u64 fz_user_addr(u64 a)
-{
-	uintptr_t arg = (uintptr_t)arg_page, mem = (uintptr_t)mem_base;
-
-	if (a < 0x10000 || a >= 1ULL << 47 ||
-	    in_arg_area(a, arg_pages[0]) || in_arg_area(a, arg_pages[1]) ||
-	    (a >= mem && a < mem + mem_len + SZ_1M))
-		return a;
-	/* a hole stays a hole */
-	if (msync((void *)(uintptr_t)(a & ~(u64)(FZ_PAGE - 1)), FZ_PAGE,
-		  MS_ASYNC) && errno == ENOMEM)
-		return a;
-	return arg + FZ_PAGE + (a & (FZ_PAGE - 1));
-}
-
 static u64 sel_addr(void)
 {
 	static const u64 bounds[] = {
@@ -331,7 +303,7 @@ static u64 sel_addr(void)
 	u8 b = rd8();
 
 	if (b == FZ_RAW)
-		return fz_user_addr(rd64());
+		return rd64();
 	if (b < 0x80) {
 		unsigned int r = (b & 7) % FZ_NREGIONS;
 		unsigned int s = (b >> 3) & 15;
@@ -346,7 +318,7 @@ static u64 sel_addr(void)
 		return (uintptr_t)arg_page + FZ_PAGE;	/* the guard page */
 	if (b == 0xa1)
 		return (uintptr_t)spare;
-	return fz_user_addr(bounds[(b - 0xa2) % ARRAY_SIZE(bounds)]);
+	return bounds[(b - 0xa2) % ARRAY_SIZE(bounds)];
 }
 
 static u64 sel_len(void)
@@ -1178,6 +1150,20 @@ static void mem_setup(void)
 	spare = mem_base + off;
 	st.mem_dirty = true;
 	mem_restore();
+
+	/*
+	 * The user memory of this "process", for the shim: any other
+	 * address, raw or made by a tweak of an argument, is the core's,
+	 * the sanitizers' or the fuzzer's own memory here, and must look
+	 * unmapped to the core, as kernel memory is to a user address.
+	 */
+	user_ranges[0] = (struct shim_user_range){ (uintptr_t)arg_pages[0],
+						   3 * FZ_PAGE };
+	user_ranges[1] = (struct shim_user_range){ (uintptr_t)arg_pages[1],
+						   3 * FZ_PAGE };
+	user_ranges[2] = (struct shim_user_range){ (uintptr_t)mem_base,
+						   mem_len };
+	shim_set_user_ranges(user_ranges, ARRAY_SIZE(user_ranges));
 }
 
 /* ------------------------------------------------------------------ */

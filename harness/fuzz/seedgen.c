@@ -211,6 +211,32 @@ static void seed_race_kill(struct seed *s)
 	P(s, FZ_FREE, FD0, HEAD, ID(1), END);
 }
 
+/* a raw address in the middle of AddressSanitizer's shadow (x86-64),
+ * mapped memory of this process that is no user memory, with a length of
+ * 2 TiB: a register and a map must fail at once */
+static void raw64(struct seed *s, unsigned long long v)
+{
+	int i;
+
+	P(s, FZ_RAW);
+	for (i = 0; i < 8; i++)
+		P(s, (int)(v >> (8 * i)) & 0xff);
+}
+
+static void seed_foreign(struct seed *s)
+{
+	setup(s, 0);
+	P(s, FZ_REGISTER, FD0, HEAD);
+	raw64(s, 0x0b0000000000ULL);
+	raw64(s, 0x20000000000ULL);
+	P(s, END);
+	P(s, FZ_MAP, FD0, HEADF(3), ID(1));
+	raw64(s, 0x0b0000000000ULL);
+	P(s, IOVA_4K(0));
+	raw64(s, 0x20000000000ULL);
+	P(s, END);
+}
+
 static void write_seed(const char *dir, int k, struct seed *s)
 {
 	char path[4096];
@@ -228,7 +254,7 @@ int main(int argc, char **argv)
 {
 	static void (*const seeds[])(struct seed *) = {
 		seed_dma, seed_pasid, seed_group, seed_register, seed_replace,
-		seed_race_free, seed_race_close, seed_race_kill,
+		seed_race_free, seed_race_close, seed_race_kill, seed_foreign,
 	};
 	unsigned int i, n = sizeof(seeds) / sizeof(seeds[0]);
 	int k = 0;

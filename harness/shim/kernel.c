@@ -767,14 +767,48 @@ unsigned long rlimit(unsigned int limit)
 /* User copies: through process_vm_readv/writev on this process, so that
  * an unmapped or protected address gives a real fault. */
 
+/*
+ * The user memory of the process, when the program that runs the core says
+ * what it is (the fuzzer: its argument pages and its memory regions); else
+ * every mapping.  Outside it user copies and pins find nothing, as if it
+ * were unmapped: in user space the core shares the process with the shim,
+ * the sanitizers' shadow and the program's own data, which a user address
+ * never reaches in the kernel.
+ */
+static const struct shim_user_range *user_ranges;
+static unsigned int nuser_ranges;
+
+void shim_set_user_ranges(const struct shim_user_range *r, unsigned int n)
+{
+	user_ranges = r;
+	nuser_ranges = n;
+}
+
+size_t shim_user_extent(unsigned long addr, size_t n)
+{
+	unsigned int i;
+
+	if (!user_ranges)
+		return n;
+	for (i = 0; i < nuser_ranges; i++) {
+		const struct shim_user_range *r = &user_ranges[i];
+
+		if (addr >= r->start && addr - r->start < r->len)
+			return min_t(size_t, n, r->len - (addr - r->start));
+	}
+	return 0;
+}
+
 static size_t vm_rw(void *local, unsigned long remote, size_t n, bool write)
 {
-	struct iovec l = { .iov_base = local, .iov_len = n };
-	struct iovec r = { .iov_base = (void *)remote, .iov_len = n };
+	struct iovec l, r;
 	ssize_t done;
 
+	n = shim_user_extent(remote, n);
 	if (!n)
 		return 0;
+	l = (struct iovec){ .iov_base = local, .iov_len = n };
+	r = (struct iovec){ .iov_base = (void *)remote, .iov_len = n };
 	done = write ? syscall(SYS_process_vm_writev, getpid(), &l, 1, &r, 1, 0) :
 		       syscall(SYS_process_vm_readv, getpid(), &l, 1, &r, 1, 0);
 	return done < 0 ? 0 : (size_t)done;

@@ -485,7 +485,8 @@ static unsigned long gup_allowed(unsigned long start, unsigned long end,
 	for (a = start; a < end; a += PAGE_SIZE, good++) {
 		if (a >= v.end && !find_vma(a, &v))
 			break;
-		if (!v.read || v.special || (write && !v.write))
+		if (!v.read || v.special || (write && !v.write) ||
+		    shim_user_extent(a, PAGE_SIZE) < PAGE_SIZE)
 			break;
 		if ((gup_flags & FOLL_LONGTERM) && write && v.shared && v.file)
 			break;

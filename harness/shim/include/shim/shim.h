@@ -25,6 +25,14 @@ void shim_load_modules(void);
 /* at the exit of a process: check that everything was given back */
 void shim_check_released(void);
 extern bool (*shim_fail_hook)(int kind, unsigned int gfp);
+/* the user memory of the process (user copies and pins find nothing
+ * else), or NULL for every mapping; the array must stay */
+struct shim_user_range {
+	unsigned long start, len;
+};
+void shim_set_user_ranges(const struct shim_user_range *r, unsigned int n);
+/* the bytes from @addr on, up to @n, that lie in the user memory */
+size_t shim_user_extent(unsigned long addr, size_t n);
 /* a fatal signal to the process, or (false) none any more */
 void shim_kill_process(bool on);
 
