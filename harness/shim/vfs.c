@@ -299,6 +299,11 @@ void shim_fdput(struct file *f)
 /* descriptors reserved and not yet installed, with their peers */
 static struct fentry *reserved;
 
+/*
+ * A descriptor and its peer: the pair takes two numbers, so EMFILE comes
+ * one descriptor earlier than in the kernel.
+ */
+
 int get_unused_fd_flags(unsigned int flags)
 {
 	struct fentry *e;
