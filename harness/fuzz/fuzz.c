@@ -30,7 +30,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1216,40 +1215,110 @@ static void teardown(void)
 }
 
 /* ------------------------------------------------------------------ */
-/* Two threads: FZ_RACE hands the next bytes of the input to a racer */
+/* Helper threads, made once and reused: the racer of FZ_RACE and the
+ * killer of FZ_KILL.  (Making one per input would cost a thread's start
+ * each time, and the sanitizer's allocator, releasing an exiting thread's
+ * caches, faulted in this process under the churn.) */
+
+enum { H_IDLE, H_POSTED, H_RUNNING, H_DONE };
+
+struct helper {
+	pthread_t thread;
+	pthread_mutex_t m;
+	pthread_cond_t c;
+	int state;
+	void (*job)(struct helper *h);
+	const u8 *p0, *p1;	/* the racer's commands */
+	useconds_t delay;	/* the killer's */
+};
+
+static void *helper_main(void *arg)
+{
+	struct helper *h = arg;
+
+	for (;;) {
+		pthread_mutex_lock(&h->m);
+		while (h->state != H_POSTED)
+			pthread_cond_wait(&h->c, &h->m);
+		h->state = H_RUNNING;
+		pthread_cond_broadcast(&h->c);
+		pthread_mutex_unlock(&h->m);
+		h->job(h);
+		pthread_mutex_lock(&h->m);
+		h->state = H_DONE;
+		pthread_cond_broadcast(&h->c);
+		pthread_mutex_unlock(&h->m);
+	}
+	return NULL;
+}
+
+static void helper_init(struct helper *h, void (*job)(struct helper *h))
+{
+	pthread_mutex_init(&h->m, NULL);
+	pthread_cond_init(&h->c, NULL);
+	h->state = H_IDLE;
+	h->job = job;
+	if (pthread_create(&h->thread, NULL, helper_main, h))
+		abort();
+}
+
+/* Start the job; with @wait, return once it runs.  bk_lock held. */
+static void helper_post(struct helper *h, bool wait)
+{
+	pthread_mutex_lock(&h->m);
+	h->state = H_POSTED;
+	pthread_cond_broadcast(&h->c);
+	pthread_mutex_unlock(&h->m);
+	if (!wait)
+		return;
+	pthread_mutex_unlock(&bk_lock);
+	pthread_mutex_lock(&h->m);
+	while (h->state == H_POSTED)
+		pthread_cond_wait(&h->c, &h->m);
+	pthread_mutex_unlock(&h->m);
+	pthread_mutex_lock(&bk_lock);
+}
+
+/* Wait until a posted job is done; bk_lock held. */
+static void helper_join(struct helper *h)
+{
+	pthread_mutex_unlock(&bk_lock);
+	pthread_mutex_lock(&h->m);
+	if (h->state != H_IDLE) {
+		while (h->state != H_DONE)
+			pthread_cond_wait(&h->c, &h->m);
+		h->state = H_IDLE;
+	}
+	pthread_mutex_unlock(&h->m);
+	pthread_mutex_lock(&bk_lock);
+}
+
+/* FZ_RACE: the next bytes of the input are the racer's commands */
 
 static void run(void);
-static pthread_t racer;
-static bool racing;		/* a racer was started and not joined */
-static bool racer_started;	/* it runs: both threads go on from here */
+static struct helper racer, killer;
 
-static void *racer_main(void *part)
+static void racer_job(struct helper *h)
 {
-	const u8 *const *p = part;
-
 	is_racer = true;
 	arg_page = arg_pages[1];
-	cur.data = p[0];
-	cur.size = p[1] - p[0];
+	cur.data = h->p0;
+	cur.size = h->p1 - h->p0;
 	cur.pos = 0;
-	__atomic_store_n(&racer_started, true, __ATOMIC_RELEASE);
+	cur.fail_nth = 0;
 	pthread_mutex_lock(&bk_lock);
 	run();
+	fail_disarm();
 	pthread_mutex_unlock(&bk_lock);
-	return NULL;
 }
 
 static void racer_join(void)
 {
-	if (!racing)
-		return;
-	bk_unlocked(pthread_join(racer, NULL));
-	racing = false;
+	helper_join(&racer);
 }
 
 static void op_race(void)
 {
-	static const u8 *part[2];
 	size_t len = rd8();
 
 	if (is_racer)
@@ -1258,48 +1327,38 @@ static void op_race(void)
 	if (!len)
 		len = 256;
 	len = min_t(size_t, len, cur.size - cur.pos);
-	part[0] = cur.data + cur.pos;
-	part[1] = part[0] + len;
+	racer.p0 = cur.data + cur.pos;
+	racer.p1 = racer.p0 + len;
 	cur.pos += len;
-	racer_started = false;
-	if (pthread_create(&racer, NULL, racer_main, (void *)part))
-		abort();
-	racing = true;
-	/* start together, rather than a thread's start-up time apart */
-	bk_unlocked(while (!__atomic_load_n(&racer_started, __ATOMIC_ACQUIRE))
-			    sched_yield());
+	/* start together, rather than a wake-up's time apart */
+	helper_post(&racer, true);
 }
 
-/* ------------------------------------------------------------------ */
-/* A fatal signal, delivered by a third thread while the others go on */
+/* FZ_KILL: a fatal signal, delivered while the others go on */
 
-static pthread_t killer;
-static bool killing;		/* a killer was started and not joined */
-
-static void *killer_main(void *delay)
+static void killer_job(struct helper *h)
 {
-	usleep((useconds_t)(uintptr_t)delay);
+	usleep(h->delay);
 	shim_kill_process(true);
-	return NULL;
 }
 
 static void killer_join(void)
 {
-	if (!killing)
-		return;
-	bk_unlocked(pthread_join(killer, NULL));
-	killing = false;
+	helper_join(&killer);
 }
 
 static void op_kill(void)
 {
-	uintptr_t delay = 20U * rd8();
+	useconds_t delay = 20U * rd8();
+	bool idle;
 
-	if (killing)
-		return;
-	if (pthread_create(&killer, NULL, killer_main, (void *)delay))
-		abort();
-	killing = true;
+	pthread_mutex_lock(&killer.m);
+	idle = killer.state == H_IDLE;
+	pthread_mutex_unlock(&killer.m);
+	if (!idle)
+		return;		/* one signal is enough */
+	killer.delay = delay;
+	helper_post(&killer, false);
 }
 
 static void run(void)
@@ -1417,6 +1476,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	shim_load_modules();
 	shim_rcu_process();
 	mem_setup();
+	helper_init(&racer, racer_job);
+	helper_init(&killer, killer_job);
 	getrlimit(RLIMIT_MEMLOCK, &saved_memlock);
 	uid = getuid();
 	debug = getenv("IOASID_FUZZ_DEBUG") != NULL;
