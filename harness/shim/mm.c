@@ -587,12 +587,32 @@ nomem:
 	goto out;
 }
 
-static void page_release_if_unused(struct page *p)
+/*
+ * The references and pins of a page drop under the pages' write lock: a
+ * page that is detached and unused is freed at once, by whichever comes
+ * last of its final unpin or put and its detach (shim_mm_detach() holds
+ * the lock too).  Dropping them outside it let a detach on another thread
+ * free the page between an unpin's decrement and its look at the flags.
+ * A thread that has a page mapped (kmap_local_page()) holds the read
+ * lock; it drops without the write lock, as then no detach can run.
+ */
+static void pages_drop_lock(void)
 {
-	pthread_rwlock_wrlock(&pages_lock);
+	if (!pages_read_held)
+		pthread_rwlock_wrlock(&pages_lock);
+}
+
+static void pages_drop_unlock(void)
+{
+	if (!pages_read_held)
+		pthread_rwlock_unlock(&pages_lock);
+}
+
+/* pages_drop_lock() held */
+static void page_free_if_done(struct page *p)
+{
 	if (!(p->flags & SHIM_PG_ATTACHED) && page_unused(p))
 		page_free(p);
-	pthread_rwlock_unlock(&pages_lock);
 }
 
 void get_page(struct page *page)
@@ -602,20 +622,27 @@ void get_page(struct page *page)
 
 void put_page(struct page *page)
 {
-	int left = atomic_dec_return(&page->refcount);
+	int left;
 
+	pages_drop_lock();
+	left = atomic_dec_return(&page->refcount);
 	if (left < 0)
 		shim_report(SHIM_REPORT_BUG, __FILE__, __LINE__,
 			    "put_page() of a page without a reference (pfn %#lx)",
 			    page->pfn);
-	else if (!left && !(READ_ONCE(page->flags) & SHIM_PG_ATTACHED))
-		page_release_if_unused(page);
+	else if (!left)
+		page_free_if_done(page);
+	pages_drop_unlock();
 }
 
-void unpin_user_page(struct page *page)
+/* pages_drop_lock() held */
+static void unpin_one(struct page *page, bool make_dirty)
 {
-	int left = atomic_dec_return(&page->pincount);
+	int left;
 
+	if (make_dirty)
+		__atomic_or_fetch(&page->flags, SHIM_PG_DIRTY, __ATOMIC_RELAXED);
+	left = atomic_dec_return(&page->pincount);
 	if (left < 0) {
 		shim_report(SHIM_REPORT_BUG, __FILE__, __LINE__,
 			    "unpin of a page that is not pinned (pfn %#lx)",
@@ -624,22 +651,25 @@ void unpin_user_page(struct page *page)
 	}
 	if (!left) {
 		__atomic_sub_fetch(&npinned, 1, __ATOMIC_RELAXED);
-		if (!(READ_ONCE(page->flags) & SHIM_PG_ATTACHED))
-			page_release_if_unused(page);
+		page_free_if_done(page);
 	}
 }
 
-static void mark_dirty(struct page *page)
+void unpin_user_page(struct page *page)
 {
-	__atomic_or_fetch(&page->flags, SHIM_PG_DIRTY, __ATOMIC_RELAXED);
+	pages_drop_lock();
+	unpin_one(page, false);
+	pages_drop_unlock();
 }
 
 void unpin_user_pages(struct page **pages, unsigned long npages)
 {
 	unsigned long i;
 
+	pages_drop_lock();
 	for (i = 0; i < npages; i++)
-		unpin_user_page(pages[i]);
+		unpin_one(pages[i], false);
+	pages_drop_unlock();
 }
 
 void unpin_user_pages_dirty_lock(struct page **pages, unsigned long npages,
@@ -647,11 +677,10 @@ void unpin_user_pages_dirty_lock(struct page **pages, unsigned long npages,
 {
 	unsigned long i;
 
-	for (i = 0; i < npages; i++) {
-		if (make_dirty)
-			mark_dirty(pages[i]);
-		unpin_user_page(pages[i]);
-	}
+	pages_drop_lock();
+	for (i = 0; i < npages; i++)
+		unpin_one(pages[i], make_dirty);
+	pages_drop_unlock();
 }
 
 /* The @npages physically contiguous pages from @page on. */
@@ -661,6 +690,7 @@ void unpin_user_page_range_dirty_lock(struct page *page, unsigned long npages,
 	unsigned long i, pfn = page->pfn;
 
 	might_sleep();
+	pages_drop_lock();
 	for (i = 0; i < npages; i++) {
 		struct page *p = pfn_to_page(pfn + i);
 
@@ -668,12 +698,11 @@ void unpin_user_page_range_dirty_lock(struct page *page, unsigned long npages,
 			shim_report(SHIM_REPORT_BUG, __FILE__, __LINE__,
 				    "unpin of frame %#lx, which has no page",
 				    pfn + i);
-			return;
+			break;
 		}
-		if (make_dirty)
-			mark_dirty(p);
-		unpin_user_page(p);
+		unpin_one(p, make_dirty);
 	}
+	pages_drop_unlock();
 }
 
 bool folio_maybe_dma_pinned(struct folio *f)
