@@ -1206,13 +1206,18 @@ TEST_F(dma, map_and_unmap_bad_arguments)
 	};
 
 	REQ(REQ-ARG-SIZE-MIN, REQ-ARG-SIZE-MAX, REQ-ARG-TAIL, REQ-ARG-FLAGS,
-	    REQ-ARG-RESERVED, REQ-ARG-FAULT, REQ-ARG-NOCHANGE);
+	    REQ-ARG-RESERVED, REQ-ARG-FAULT, REQ-ARG-NOCHANGE,
+	    REQ-NEST-SW-MAP-ARGS);
 	ASSERT_EQ(40, sizeof(map));
 	ASSERT_EQ(0, ioasid_map(self->fd, self->a, self->buf + PG, 2 * IOVA,
 				PG, IOASID_DMA_RW));
 	check_bad_args(_metadata, self->fd, IOASID_MAP_DMA, &map, sizeof(map),
-		       IOASID_DMA_RW,
+		       IOASID_DMA_RW | IOASID_DMA_PARENT_IOVA,
 		       offsetof(struct ioasid_dma_map, __reserved));
+	/* the one flag for children only is wrong here (REQ-NEST-SW-MAP-ARGS) */
+	map.flags |= IOASID_DMA_PARENT_IOVA;
+	EXPECT_EQ(-EINVAL, ioasid_ioctl(self->fd, IOASID_MAP_DMA, &map));
+	map.flags &= ~IOASID_DMA_PARENT_IOVA;
 	check_bad_args(_metadata, self->fd, IOASID_UNMAP_DMA, &unmap,
 		       sizeof(unmap), IOASID_UNMAP_ALL,
 		       offsetof(struct ioasid_dma_unmap, __reserved));

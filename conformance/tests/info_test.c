@@ -32,11 +32,13 @@ static void expect_empty_info(struct __test_metadata *_metadata,
 	EXPECT_EQ(0, info->out_routes);
 	EXPECT_EQ(0, info->out_missing);
 	EXPECT_EQ(0, info->out_addr_width);
-	EXPECT_EQ(0, info->__reserved_nesting);
+	EXPECT_EQ(0, info->out_nesting);
 	EXPECT_EQ(0, info->out_pgsize_bitmap);
 	EXPECT_EQ(0, info->__reserved_formats);
 	EXPECT_EQ(0, info->num_ranges);
 	EXPECT_EQ(0, info->num_reserved);
+	EXPECT_EQ(0, info->out_parent);
+	EXPECT_EQ(0, info->out_children);
 }
 
 /* VmPin of this process in kB, relative to @base, in pages. */
@@ -160,9 +162,9 @@ TEST_F(ctx, info_bad_arguments)
 
 	REQ(REQ-ARG-SIZE-MIN, REQ-ARG-SIZE-MAX, REQ-ARG-TAIL, REQ-ARG-FLAGS,
 	    REQ-ARG-FAULT, REQ-ARG-NOCHANGE, REQ-INFO);
-	ASSERT_EQ(72, sizeof(valid));
-	check_bad_args(_metadata, self->fd, IOASID_GET_INFO, &valid,
-		       sizeof(valid), 0, NO_RESERVED);
+	ASSERT_EQ(80, sizeof(valid));
+	check_bad_args_min(_metadata, self->fd, IOASID_GET_INFO, &valid,
+			   sizeof(valid), 72, 0, NO_RESERVED);
 	ASSERT_EQ(0, ioasid_get_info(self->fd, self->a, &info));
 	expect_empty_info(_metadata, &info);
 }
@@ -253,9 +255,11 @@ static void expect_class_info(struct __test_metadata *_metadata, int fd,
 	EXPECT_EQ(routes, info.out_routes);
 	EXPECT_EQ(0, info.out_missing);
 	EXPECT_EQ(m->addr_width, info.out_addr_width);
-	EXPECT_EQ(0, info.__reserved_nesting);
+	EXPECT_EQ(IOASID_NESTING_SW, info.out_nesting);
 	EXPECT_EQ(m->pgsize_bitmap, info.out_pgsize_bitmap);
 	EXPECT_EQ(0, info.__reserved_formats);
+	EXPECT_EQ(0, info.out_parent);
+	EXPECT_EQ(0, info.out_children);
 	/* below the reserved window, and above it up to the width */
 	ASSERT_EQ(2, info.num_ranges);
 	EXPECT_EQ(0, ranges[0].start);
@@ -294,18 +298,19 @@ TEST_F(info, info_reports_the_iommu_of_class_b)
 }
 
 /*
- * The fields left to nesting read 0 in every state, whatever the caller
- * left in them and whatever the IOMMU offers: before the first attach,
- * and behind either class of mock IOMMU.
+ * The field left to hardware nesting reads 0 in every state, whatever the
+ * caller left in it and whatever the IOMMU offers: before the first
+ * attach, and behind either class of mock IOMMU; the nesting outputs are
+ * written whatever the caller left in them too.
  */
-TEST_F(info, fields_left_to_nesting_read_zero)
+TEST_F(info, the_formats_field_reads_zero)
 {
 	struct ioasid_info info;
 	uint32_t ids[2] = { self->a, self->b };
 	int devs[2] = { self->dev, self->devb };
 	int step, i;
 
-	REQ(REQ-INFO-RESERVED, REQ-INFO);
+	REQ(REQ-INFO-FORMATS, REQ-INFO-NESTING, REQ-INFO);
 	for (step = 0; step < 2; step++) {
 		for (i = 0; i < 2; i++) {
 			if (step)
@@ -320,8 +325,11 @@ TEST_F(info, fields_left_to_nesting_read_zero)
 			info.reserved = 0;
 			ASSERT_EQ(0, ioasid_ioctl(self->fd, IOASID_GET_INFO,
 						  &info));
-			EXPECT_EQ(0, info.__reserved_nesting);
+			EXPECT_EQ(step ? IOASID_NESTING_SW : 0,
+				  info.out_nesting);
 			EXPECT_EQ(0, info.__reserved_formats);
+			EXPECT_EQ(0, info.out_parent);
+			EXPECT_EQ(0, info.out_children);
 		}
 	}
 }

@@ -344,6 +344,30 @@ static inline long ioasid_map_va(int fd, uint32_t ioasid, uint64_t vaddr,
 	return ioasid_ioctl(fd, IOASID_MAP_DMA, &arg);
 }
 
+/* IOASID_CREATE_NESTING on @parent: the child's number, or -errno. */
+static inline long ioasid_nest(int fd, uint32_t parent)
+{
+	struct ioasid_create_nesting arg = {
+		.argsz = sizeof(arg),
+		.parent = parent,
+	};
+	long ret = ioasid_ioctl(fd, IOASID_CREATE_NESTING, &arg);
+
+	return ret < 0 ? ret : (long)arg.out_ioasid;
+}
+
+/*
+ * IOASID_MAP_DMA on the child @child of the parent IOVAs from @piova on,
+ * at @iova; @flags are the permissions.  0 or -errno.
+ */
+static inline long ioasid_map_parent(int fd, uint32_t child, uint64_t piova,
+				     uint64_t iova, uint64_t length,
+				     uint32_t flags)
+{
+	return ioasid_map_va(fd, child, piova, iova, length,
+			     flags | IOASID_DMA_PARENT_IOVA);
+}
+
 /* IOASID_MAP_DMA of the memory at @p; 0 or -errno. */
 static inline long ioasid_map(int fd, uint32_t ioasid, const void *p,
 			      uint64_t iova, uint64_t length, uint32_t flags)

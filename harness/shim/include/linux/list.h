@@ -12,3 +12,10 @@
 #ifndef list_entry_is_head
 #define list_entry_is_head(pos, head, member) (&(pos)->member == (head))
 #endif
+#ifndef list_for_each_entry_safe_reverse
+#define list_for_each_entry_safe_reverse(pos, n, head, member)		\
+	for (pos = list_last_entry(head, typeof(*pos), member),		\
+	     n = list_prev_entry(pos, member);				\
+	     !list_entry_is_head(pos, head, member);			\
+	     pos = n, n = list_prev_entry(n, member))
+#endif

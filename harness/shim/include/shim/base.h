@@ -579,6 +579,7 @@ struct rw_semaphore {
 #define lockdep_is_held(l) shim_lock_held(&(l)->dep_map)
 #define lockdep_set_class(l, k) ((void)(k))
 #define lockdep_set_subclass(l, s) ((void)(s))
+#define SINGLE_DEPTH_NESTING 1
 
 #define might_sleep() shim_might_sleep(__FILE__, __LINE__)
 #define might_fault() shim_might_lock_mmap(__FILE__, __LINE__)
