@@ -573,6 +573,116 @@ out:
 	return ret;
 }
 
+/*
+ * IOASID_CREATE_NESTING, routes of both kinds on the child, a child
+ * mapping over two parent mappings, the parent's unmap it refuses, the
+ * child's unmap, the detaches and the frees.  A failed call must leave
+ * the child and the parent as they were: the invariants are checked with
+ * the calls that follow.
+ */
+FAIL_NTH_TEST(nesting, "REQ-NEST-CREATE, REQ-NEST-CREATE-COPY, REQ-NEST-ATTACH-RID, REQ-NEST-SW-MAP, REQ-NEST-SW-UNMAP-PARENT, REQ-NEST-SW-UNMAP, REQ-NEST-FREE-PARENT, REQ-INFO-NESTING, REQ-ERR-RESOURCE")
+{
+	size_t length;
+	uint8_t *buf = sweep_memory(&length);
+	long page = sysconf(_SC_PAGESIZE);
+	struct ioasid_info info;
+	struct sweep_ctx c;
+	long ret, child;
+
+	if (!buf)
+		return -ENOMEM;
+	ret = sweep_locked_unchanged();
+	if (ret)
+		return ret;
+	ret = sweep_ctx_open(&c, 0, true);
+	if (ret)
+		return ret;
+	ret = ioasid_map(c.fd, c.id, buf, SWEEP_IOVA, 4 * page, IOASID_DMA_RW);
+	if (!ret)
+		ret = ioasid_map(c.fd, c.id, buf + 4 * page,
+				 SWEEP_IOVA + 4 * page, 4 * page,
+				 IOASID_DMA_RW);
+	if (ret)
+		goto out;
+	child = ioasid_nest(c.fd, c.id);
+	if (child < 0) {
+		ret = child;
+		/* no child was left behind */
+		if (ioasid_get_info(c.fd, c.id, &info) == 0 &&
+		    info.out_children)
+			ret = -EBADE;
+		goto out;
+	}
+	ret = device_attach(c.dev, child);
+	if (!ret)
+		ret = device_attach_pasid(c.dev, child, 2);
+	if (ret)
+		goto out;
+	ret = ioasid_map_parent(c.fd, child, SWEEP_IOVA + 2 * page, 0,
+				4 * page, IOASID_DMA_RW);
+	if (ret) {
+		/* nothing of the child's mapping is left on the parent's */
+		if (ioasid_unmap_all(c.fd, c.id) == -EBUSY)
+			ret = -EBADE;
+		goto out;
+	}
+	ret = ioasid_unmap_all(c.fd, c.id);
+	if (ret != -EBUSY) {
+		if (ret >= 0)
+			ret = -EBADE;
+		goto out;
+	}
+	ret = ioasid_unmap(c.fd, child, 0, 4 * page);
+	if (ret >= 0)
+		ret = ret == 4 * page ? 0 : -EBADE;
+	if (!ret)
+		ret = device_detach(c.dev, child);
+	if (!ret)
+		ret = device_detach_pasid(c.dev, child, 2);
+	if (!ret)
+		ret = ioasid_free_one(c.fd, child);
+	if (!ret) {
+		ret = ioasid_unmap_all(c.fd, c.id);
+		if (ret >= 0)
+			ret = ret == 8 * page ? 0 : -EBADE;
+	}
+out:
+	sweep_ctx_close(&c);
+	return ret;
+}
+
+/* Children with routes and mappings left for the close to undo. */
+FAIL_NTH_TEST(nesting_then_close, "REQ-IOASID-CLOSE, REQ-UNBIND-DETACHES, REQ-NEST-SW-CHARGE, REQ-ERR-RESOURCE")
+{
+	size_t length;
+	uint8_t *buf = sweep_memory(&length);
+	struct sweep_ctx c;
+	long ret, child = 0;
+	int i;
+
+	if (!buf)
+		return -ENOMEM;
+	ret = sweep_locked_unchanged();
+	if (ret)
+		return ret;
+	ret = sweep_ctx_open(&c, 0, true);
+	if (ret)
+		return ret;
+	ret = ioasid_map(c.fd, c.id, buf, SWEEP_IOVA, length, IOASID_DMA_RW);
+	for (i = 0; i < 2 && !ret; i++) {
+		child = ioasid_nest(c.fd, c.id);
+		if (child < 0)
+			ret = child;
+		else
+			ret = ioasid_map_parent(c.fd, child, SWEEP_IOVA, 0,
+						length, IOASID_DMA_READ);
+	}
+	if (!ret)
+		ret = device_attach(c.dev, child);
+	sweep_ctx_close(&c);
+	return ret;
+}
+
 /* Mappings left for the end of the context to remove. */
 FAIL_NTH_TEST(map_then_close, "REQ-UNMAP-UNPIN, REQ-IOASID-CLOSE, REQ-ERR-RESOURCE")
 {

@@ -9,9 +9,10 @@
  * devices that issue DMA (conformance test interface, capabilities DEVICE
  * and DMA) and is skipped without them.
  */
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
-#include <sys/wait.h>
+#include <time.h>
 
 #include "ioasid_test.h"
 
@@ -812,6 +813,189 @@ TEST_F(nest, closing_releases_every_nested_object)
 		EXPECT_EQ(-1, first_pinned_mismatch(self->testif, RAM(0), 8,
 						    0));
 	}
+}
+
+/*
+ * The IOMMU fails to make a child's page table, or to enter a run of a
+ * child's mapping: the command fails with ENOMEM and leaves nothing, and
+ * the same command then works.
+ */
+TEST_F(nest, iommu_failures_leave_nothing_behind)
+{
+	long child, next;
+	int nth;
+
+	REQ(REQ-ERR-RESOURCE, REQ-ARG-NOCHANGE, REQ-NEST-CREATE,
+	    REQ-NEST-SW-MAP, REQ-TESTIF-FAIL);
+	if (!(self->caps & IOASID_TEST_CAP_FAIL))
+		SKIP(return, "the test interface cannot fail IOMMU operations");
+	ASSERT_EQ(0, testif_fail_next(self->testif,
+				      IOASID_TEST_FAIL_PGTABLE_ALLOC, 1));
+	EXPECT_EQ(-ENOMEM, ioasid_nest(self->fd, self->gpa));
+	EXPECT_EQ(0, children_of(self->fd, self->gpa));
+	child = ioasid_nest(self->fd, self->gpa);
+	EXPECT_EQ(self->gpa + 1, child);
+	/* four parent mappings, so that the child's is entered in four runs */
+	for (nth = 0; nth < 4; nth++)
+		ASSERT_EQ(0, map_ram(4 * nth, 4, 4 * nth, IOASID_DMA_RW));
+	ASSERT_EQ(0, device_attach(self->dev1, child));
+	for (nth = 1; nth <= 4; nth++) {
+		ASSERT_EQ(0, testif_fail_next(self->testif,
+					      IOASID_TEST_FAIL_MAP, nth));
+		EXPECT_EQ(-ENOMEM, ioasid_map_parent(self->fd, child, GPA(0),
+						     GIOVA(0), 16 * PG,
+						     IOASID_DMA_RW));
+		EXPECT_EQ(-1, first_reachable_page(self->dev1, NO_PASID,
+						   GIOVA(0), 16));
+		EXPECT_EQ(0, ioasid_unmap_all(self->fd, child));
+	}
+	testif_fail_none(self->testif);
+	ASSERT_EQ(0, ioasid_map_parent(self->fd, child, GPA(0), GIOVA(0),
+				       16 * PG, IOASID_DMA_RW));
+	EXPECT_EQ(-1, first_wrong_page(self->dev1, NO_PASID, GIOVA(0), RAM(0),
+				       16));
+	EXPECT_EQ(16 * PG, ioasid_unmap_all(self->fd, child));
+	/* no parent mapping kept a count of the failed ones */
+	EXPECT_EQ(16 * PG, ioasid_unmap_all(self->fd, self->gpa));
+	next = ioasid_alloc_one(self->fd);
+	EXPECT_EQ(child + 1, next);
+}
+
+/* The threads of the race below, and what each saw that it must not. */
+struct nest_race {
+	int fd, dev1, dev2;
+	long gpa, child;
+	uint8_t *ram;
+	volatile int stop;
+	int wrong[4];
+	long rounds[4];
+};
+
+static void *race_child_mapper(void *arg)
+{
+	struct nest_race *r = arg;
+
+	while (!r->stop) {
+		long ret = ioasid_map_parent(r->fd, r->child, GPA(0), GIOVA(0),
+					     4 * PG, IOASID_DMA_READ);
+
+		if (ret == 0) {
+			if (ioasid_unmap_all(r->fd, r->child) != 4 * PG)
+				r->wrong[0]++;
+		} else if (ret != -EFAULT) {	/* the parent's is away */
+			r->wrong[0]++;
+		}
+		r->rounds[0]++;
+	}
+	return NULL;
+}
+
+static void *race_parent_unmapper(void *arg)
+{
+	struct nest_race *r = arg;
+
+	while (!r->stop) {
+		long ret = ioasid_unmap(r->fd, r->gpa, GPA(0), 4 * PG);
+
+		if (ret == 4 * PG) {
+			if (ioasid_map(r->fd, r->gpa, r->ram, GPA(0), 4 * PG,
+				       IOASID_DMA_RW))
+				r->wrong[1]++;
+		} else if (ret != -EBUSY) {
+			r->wrong[1]++;
+		}
+		r->rounds[1]++;
+	}
+	return NULL;
+}
+
+static void *race_mover(void *arg)
+{
+	struct nest_race *r = arg;
+
+	while (!r->stop) {
+		if (device_attach(r->dev1, r->child) ||
+		    device_detach(r->dev1, r->child))
+			r->wrong[2]++;
+		r->rounds[2]++;
+	}
+	return NULL;
+}
+
+/* A DMA read of page @k at @iova: blocked, or the bytes of ram page @k. */
+static bool race_dma_ok(struct nest_race *r, int dev, int pasid,
+			uint64_t iova, int k)
+{
+	static __thread uint8_t page[PG];
+	long st = route_dma(dev, pasid, iova, page, PG, 0);
+
+	if (st == IOASID_TEST_DMA_NO_TRANSLATION)
+		return true;
+	return st == IOASID_TEST_DMA_OK && !memcmp(page, r->ram + k * PG, PG);
+}
+
+static void *race_dma(void *arg)
+{
+	struct nest_race *r = arg;
+	int k;
+
+	while (!r->stop) {
+		for (k = 0; k < 4; k++) {
+			/* dev2's PASID 1 on the child, dev1 moving */
+			if (!race_dma_ok(r, r->dev2, 1, GIOVA(k), k) ||
+			    !race_dma_ok(r, r->dev1, NO_PASID, GIOVA(k), k) ||
+			    !race_dma_ok(r, r->dev1, NO_PASID, GPA(k), k))
+				r->wrong[3]++;
+		}
+		r->rounds[3]++;
+	}
+	return NULL;
+}
+
+/*
+ * Child mappings made and removed, the parent's mapping under them
+ * removed and made again when no child mapping is on it, dev1's default
+ * route moved to the child and back, and DMA through both levels, all at
+ * once.  Every DMA finds either no translation or the page that the two
+ * levels give the address; every command fails only as the state it met
+ * explains.
+ */
+TEST_F(nest, parent_unmaps_child_maps_moves_and_dma_race)
+{
+	void *(*const fns[4])(void *) = {
+		race_child_mapper, race_parent_unmapper, race_mover, race_dma,
+	};
+	struct nest_race r = { .fd = self->fd, .dev1 = self->dev1,
+			       .dev2 = self->dev2, .gpa = self->gpa,
+			       .ram = self->ram };
+	struct timespec t0, t;
+	pthread_t threads[4];
+	int i;
+
+	REQ(REQ-NEST-SW-UNMAP-PARENT, REQ-NEST-SW-MAP, REQ-NEST-SW-UNMAP,
+	    REQ-NEST-ATTACH-RID, REQ-UNMAP-BLOCKS);
+	r.child = ioasid_nest(self->fd, self->gpa);
+	ASSERT_LE(1, r.child);
+	ASSERT_EQ(0, map_ram(0, 4, 0, IOASID_DMA_RW));
+	ASSERT_EQ(0, device_attach(self->dev2, self->gpa));
+	ASSERT_EQ(0, device_attach_pasid(self->dev2, r.child, 1));
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, pthread_create(&threads[i], NULL, fns[i], &r));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		usleep(10000);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (t.tv_sec - t0.tv_sec < 2);
+	r.stop = 1;
+	for (i = 0; i < 4; i++) {
+		pthread_join(threads[i], NULL);
+		EXPECT_EQ(0, r.wrong[i]) TH_LOG("thread %d, %ld rounds", i,
+						r.rounds[i]);
+		EXPECT_LT(0, r.rounds[i]);
+	}
+	/* the end state: no child mapping, the parent's mapping there */
+	EXPECT_EQ(0, ioasid_unmap_all(self->fd, r.child));
+	EXPECT_EQ(4 * PG, ioasid_unmap_all(self->fd, self->gpa));
 }
 
 TEST_HARNESS_MAIN

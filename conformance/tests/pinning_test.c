@@ -894,4 +894,75 @@ TEST_F(pin, an_attach_to_an_ioasid_that_is_being_freed_fails)
 	close(dev2);
 }
 
+static void *nest_thread(void *arg)
+{
+	struct attach_job *job = arg;	/* dev is the descriptor here */
+
+	job->tid = (pid_t)syscall(SYS_gettid);
+	job->ret = ioasid_nest(job->dev, job->ioasid);
+	__atomic_store_n(&job->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * A child created on an IOASID that a free removes while the creation
+ * waits: the creation fails with ENOENT and leaves no child, the free
+ * succeeds.  The creation holds the parent and waits for its lock, which
+ * a map holds while it waits for a userfaultfd handler; the free begins
+ * meanwhile, since the parent has no route attached.
+ */
+TEST_F(pin, a_child_of_an_ioasid_that_is_being_freed_is_not_made)
+{
+	struct map_job map = { .fd = self->fd };
+	struct attach_job nest = { 0 }, freeing = { 0 };
+	pthread_t tmap, t1, t2;
+	struct ioasid_info info;
+	const char *why;
+	long b, next;
+	int dev, uffd;
+
+	REQ(REQ-IOASID-FREE-DRAIN, REQ-IOASID-UNKNOWN, REQ-NEST-CREATE-STATE,
+	    REQ-NEST-FREE-PARENT);
+	dev = testif_create_pasid_device(self->testif, 0);
+	ASSERT_LE(0, dev);
+	ASSERT_LE(0, device_bind(dev, self->fd));
+	b = ioasid_alloc_one(self->fd);
+	ASSERT_LT(0, b);
+	/* b has a page table and no route */
+	ASSERT_EQ(0, device_attach(dev, b));
+	ASSERT_EQ(0, device_detach(dev, b));
+	map.ioasid = b;
+
+	uffd = start_waiting_map(&map, &tmap, &why);
+	if (uffd < 0) {
+		if (map.p != MAP_FAILED)
+			munmap(map.p, PG);
+		close(dev);
+		SKIP(return, "%s", why);
+	}
+	nest = (struct attach_job){ .dev = self->fd, .ioasid = b };
+	ASSERT_EQ(0, pthread_create(&t1, NULL, nest_thread, &nest));
+	ASSERT_TRUE(job_sleeps(&nest));
+	freeing = (struct attach_job){ .dev = self->fd, .ioasid = b };
+	ASSERT_EQ(0, pthread_create(&t2, NULL, free_thread, &freeing));
+	ASSERT_TRUE(job_sleeps(&freeing));
+	EXPECT_FALSE(map.done || nest.done || freeing.done);
+
+	EXPECT_EQ(0, answer_waiting_map(uffd, &map, self->buf));
+	pthread_join(tmap, NULL);
+	pthread_join(t1, NULL);
+	pthread_join(t2, NULL);
+	EXPECT_EQ(0, map.ret);
+	EXPECT_EQ(-ENOENT, nest.ret);
+	EXPECT_EQ(0, freeing.ret);
+	EXPECT_EQ(-ENOENT, ioasid_get_info(self->fd, b, &info));
+	/* the failed creation made no child: the next number is b + 1 */
+	next = ioasid_alloc_one(self->fd);
+	EXPECT_EQ(b + 1, next);
+	EXPECT_EQ(0, testif_pinned(self->testif, map.p));
+	munmap(map.p, PG);
+	close(uffd);
+	close(dev);
+}
+
 TEST_HARNESS_MAIN

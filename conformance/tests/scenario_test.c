@@ -235,6 +235,102 @@ TEST_F(scn, rfc_5_2_multiple_ioasids_without_nesting)
 }
 
 /*
+ * 5.3: as 5.2, but the kernel builds the GIOVA space from the GPA space:
+ * guest memory is not registered, since only the GPA space charges it;
+ * dev2 stays attached to gpa_ioasid while its default route is nested on
+ * giova_ioasid, which maps GIOVA 0x2000 to GPA 0x1000.
+ */
+TEST_F(scn, rfc_5_3_ioasid_nesting_in_software)
+{
+	const size_t ram_size = 1 << 20;
+	const char from_dev2[] = "dev2 through GIOVA 0x2000, nested";
+	struct ioasid_info info;
+	int device_fd1, device_fd2, ioasid_fd;
+	long gpa_ioasid, giova_ioasid;
+	uint8_t *ram;
+	unsigned int i;
+
+	REQ(REQ-NEST-CREATE, REQ-INFO-NESTING, REQ-NEST-ATTACH-RID,
+	    REQ-NEST-SW-MAP, REQ-NEST-SW-CHARGE, REQ-NEST-SW-UNMAP-PARENT,
+	    REQ-NEST-SW-UNMAP, REQ-NEST-FREE-PARENT, REQ-MAP-UNREGISTERED,
+	    REQ-UNMAP-UNPIN);
+	ram = test_memory(ram_size, PG, 0);
+	ASSERT_NE(MAP_FAILED, ram);
+	for (i = 0; i < ram_size / PG; i++)
+		memset(ram + i * PG, (uint8_t)i, PG);
+
+	device_fd1 = testif_create_device(self->testif);
+	ASSERT_LE(0, device_fd1);
+	device_fd2 = testif_create_device(self->testif);
+	ASSERT_LE(0, device_fd2);
+	ioasid_fd = ioasid_open();
+	ASSERT_LE(0, ioasid_fd);
+	ASSERT_LE(1, device_bind(device_fd1, ioasid_fd));
+	ASSERT_LE(1, device_bind(device_fd2, ioasid_fd));
+
+	/* before boot: both devices in the GPA space, guest memory mapped */
+	gpa_ioasid = ioasid_alloc_one(ioasid_fd);
+	ASSERT_LE(1, gpa_ioasid);
+	ASSERT_EQ(0, device_attach(device_fd1, gpa_ioasid));
+	ASSERT_EQ(0, device_attach(device_fd2, gpa_ioasid));
+	ASSERT_EQ(0, ioasid_map(ioasid_fd, gpa_ioasid, ram, 0, ram_size,
+				IOASID_DMA_RW));
+	EXPECT_EQ((long)(ram_size / PG), charged_pages());
+	EXPECT_TRUE(dma_sees(device_fd2, 0x1000, "\x01\x01\x01\x01", 4));
+	ASSERT_EQ(0, ioasid_get_info(ioasid_fd, gpa_ioasid, &info));
+	ASSERT_TRUE(info.out_nesting & IOASID_NESTING_SW);
+
+	/* after boot: the GIOVA space nested on the GPA space */
+	giova_ioasid = ioasid_nest(ioasid_fd, gpa_ioasid);
+	ASSERT_LE(1, giova_ioasid);
+	ASSERT_EQ(0, ioasid_get_info(ioasid_fd, giova_ioasid, &info));
+	EXPECT_EQ(gpa_ioasid, info.out_parent);
+	/* an empty child: dev2 reaches nothing once nested on it */
+	ASSERT_EQ(0, device_attach(device_fd2, giova_ioasid));
+	EXPECT_TRUE(dma_blocked(device_fd2, 0x1000));
+	EXPECT_TRUE(dma_blocked(device_fd2, 0x2000));
+	/* dev1 is not affected */
+	EXPECT_TRUE(dma_sees(device_fd1, 0x1000, "\x01\x01\x01\x01", 4));
+
+	/* GIOVA 0x2000 -> GPA 0x1000, merged by the kernel */
+	ASSERT_EQ(0, ioasid_map_parent(ioasid_fd, giova_ioasid, 0x1000, 0x2000,
+				       PG, IOASID_DMA_RW));
+	EXPECT_EQ((long)(ram_size / PG), charged_pages());
+	EXPECT_TRUE(dma_sees(device_fd2, 0x2000, "\x01\x01\x01\x01", 4));
+	EXPECT_TRUE(dma_blocked(device_fd2, 0x1000));
+	EXPECT_TRUE(dma_blocked(device_fd2, 0x3000));
+	ASSERT_EQ(IOASID_TEST_DMA_OK,
+		  dma_write(device_fd2, 0x2000 + 0x10, (void *)from_dev2,
+			    sizeof(from_dev2)));
+	EXPECT_EQ(0, memcmp(ram + 0x1010, from_dev2, sizeof(from_dev2)));
+	EXPECT_TRUE(dma_sees(device_fd1, 0x1010, from_dev2, sizeof(from_dev2)));
+
+	/* the GPA mapping under the GIOVA one cannot go first */
+	EXPECT_EQ(-EBUSY, ioasid_unmap_all(ioasid_fd, gpa_ioasid));
+	EXPECT_EQ(-EBUSY, ioasid_free_one(ioasid_fd, gpa_ioasid));
+	EXPECT_TRUE(dma_sees(device_fd1, 0x1010, from_dev2, sizeof(from_dev2)));
+	EXPECT_TRUE(dma_sees(device_fd2, 0x2010, from_dev2, sizeof(from_dev2)));
+
+	/* the guest turns its vIOMMU off: dev2 is in the GPA space again */
+	ASSERT_EQ(0, device_detach(device_fd2, giova_ioasid));
+	EXPECT_TRUE(dma_sees(device_fd2, 0x1010, from_dev2, sizeof(from_dev2)));
+	EXPECT_TRUE(dma_sees(device_fd2, 0x2000, "\x02\x02\x02\x02", 4));
+
+	/* teardown: the child's mapping, the child, then the GPA space */
+	EXPECT_EQ(PG, ioasid_unmap(ioasid_fd, giova_ioasid, 0x2000, PG));
+	EXPECT_EQ(0, ioasid_free_one(ioasid_fd, giova_ioasid));
+	EXPECT_EQ((long)(ram_size / PG), charged_pages());
+	EXPECT_EQ((long)ram_size, ioasid_unmap_all(ioasid_fd, gpa_ioasid));
+	EXPECT_TRUE(dma_blocked(device_fd1, 0x1000));
+	EXPECT_TRUE(dma_blocked(device_fd2, 0x1000));
+	EXPECT_EQ(0, charged_pages());
+	close(device_fd1);
+	close(device_fd2);
+	close(ioasid_fd);
+	munmap(ram, ram_size);
+}
+
+/*
  * One side of "two processes that share nothing": open /dev/ioasid and
  * the test interface, create and attach a device, map private memory
  * filled with @mine at IOVA 0x10000, then, in step with the other side

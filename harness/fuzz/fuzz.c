@@ -751,9 +751,12 @@ static void op_map(void)
 	u64 iova, length;
 
 	arg_begin(&a, sizeof(struct ioasid_dma_map));
-	arg_head(&a, 40, IOASID_DMA_READ | IOASID_DMA_WRITE);
+	arg_head(&a, 40, IOASID_DMA_READ | IOASID_DMA_WRITE |
+		  IOASID_DMA_PARENT_IOVA);
 	put32(&a, 8, sel_id());
-	put64(&a, 16, sel_addr());
+	/* a child's memory is an IOVA range of its parent */
+	put64(&a, 16, get32(&a, 4) & IOASID_DMA_PARENT_IOVA ? sel_iova() :
+		      sel_addr());
 	put64(&a, 24, iova = sel_iova());
 	put64(&a, 32, length = sel_len());
 	if (!fz_ioctl_arg(fd, IOASID_MAP_DMA, &a)) {
@@ -761,6 +764,20 @@ static void op_map(void)
 		st.maps[st.nmaps % 16].length = length;
 		st.nmaps++;
 	}
+}
+
+static void op_nest(void)
+{
+	int fd = sel_fd(K_IOASID);
+	struct argbuf a;
+	u32 v;
+
+	arg_begin(&a, sizeof(struct ioasid_create_nesting));
+	arg_head(&a, 16, 0);
+	put32(&a, 8, sel_id());
+	if (!fz_ioctl_arg(fd, IOASID_CREATE_NESTING, &a) &&
+	    arg_result32(&a, 12, &v))
+		note_val(v);
 }
 
 static void op_unmap(void)
@@ -1410,6 +1427,9 @@ static void run(void)
 			break;
 		case FZ_UNMAP:
 			op_unmap();
+			break;
+		case FZ_NEST:
+			op_nest();
 			break;
 		case FZ_T_CAPS:
 			op_simple(K_TESTIF, IOASID_TEST_GET_CAPS,

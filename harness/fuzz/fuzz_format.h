@@ -41,7 +41,9 @@ enum fz_op {
 	FZ_ALLOC,		/* fd place argsz flags tweaks */
 	FZ_FREE,		/* fd place argsz flags id tweaks */
 	FZ_GET_INFO,		/* fd place argsz flags id count count addr addr tweaks */
-	FZ_MAP,			/* fd place argsz flags id vaddr iova length tweaks */
+	FZ_MAP,			/* fd place argsz flags id vaddr iova length tweaks;
+				 * with IOASID_DMA_PARENT_IOVA in the flags,
+				 * vaddr is an IOVA selector */
 	FZ_UNMAP,		/* fd place argsz flags id iova length tweaks */
 	FZ_T_CAPS,		/* fd place argsz flags tweaks */
 	FZ_T_CREATE,		/* fd place argsz flags bits class group tweaks */
@@ -73,6 +75,7 @@ enum fz_op {
 				 * and the input ends as the exit of a killed
 				 * process would: every descriptor closes with
 				 * the signal pending */
+	FZ_NEST,		/* fd place argsz flags parent-id tweaks */
 	FZ_NR_OPS
 };
 

@@ -237,6 +237,50 @@ static void seed_foreign(struct seed *s)
 	P(s, END);
 }
 
+/* a child on the attached IOASID, the default route and a PASID route
+ * nested on it, a child mapping over the parent's, a parent unmap that
+ * is refused, then everything undone in turn */
+static void seed_nest(struct seed *s)
+{
+	setup(s, 8);
+	P(s, FZ_MAP, FD0, HEADF(3), ID(1), REG(1, 0), IOVA_4K(0), PAGES_16, END);
+	P(s, FZ_NEST, FD0, HEAD, ID(1), END);	/* vals: child, label, ioasid */
+	P(s, FZ_ATTACH, FD0, HEAD, ID(0), 0, END);
+	P(s, FZ_ATTACH, FD0, HEADF(1), ID(0), 4, END);	/* PASID 5 */
+	P(s, FZ_MAP, FD0, HEADF(7), ID(0), IOVA_4K(2), IOVA_4K(64), PAGES_4,
+	  END);
+	P(s, FZ_T_DMA, FD0, HEAD, 0, IOVA_LAST(0), 0x0d, 0, 0x80, 0, END);
+	P(s, FZ_T_DMA, FD0, HEADF(2), 4, IOVA_LAST(2), 0x03, 0, 0x80, 0, END);
+	P(s, FZ_UNMAP, FD0, HEADF(1), ID(2), 0xc0, 0xc0, END);
+	P(s, FZ_DETACH, FD0, HEAD, ID(2), 0, END);
+	P(s, FZ_GET_INFO, FD0, HEAD, ID(0), 0, 0, 0x80, 0, 0x80, 8, END);
+	P(s, FZ_FREE, FD0, HEAD, ID(2), END);
+	P(s, FZ_DETACH, FD0, HEAD, ID(0), 0, END);
+	P(s, FZ_UNMAP, FD0, HEADF(1), ID(0), 0xc0, 0xc0, END);
+	P(s, FZ_UNMAP, FD0, HEADF(1), ID(2), 0xc0, 0xc0, END);
+}
+
+/* a child mapping and the default route's move race with the parent's
+ * unmap and the child's free */
+static void seed_race_nest(struct seed *s)
+{
+	struct seed r;
+
+	memset(&r, 0, sizeof(r));
+	setup(s, 0);
+	P(s, FZ_MAP, FD0, HEADF(3), ID(1), REG(1, 0), IOVA_4K(0), PAGES_16, END);
+	P(s, FZ_NEST, FD0, HEAD, ID(1), END);
+	P(&r, FZ_MAP, FD0, HEADF(7), ID(0), IOVA_4K(0), IOVA_4K(64), PAGES_16,
+	  END);
+	P(&r, FZ_ATTACH, FD0, HEAD, ID(0), 0, END);
+	P(&r, FZ_T_DMA, FD0, HEAD, 0, IOVA_LAST(0), 0x0d, 0, 0x80, 0, END);
+	P(&r, FZ_DETACH, FD0, HEAD, ID(0), 0, END);
+	race(s, &r);
+	P(s, FZ_UNMAP, FD0, HEADF(1), ID(2), 0xc0, 0xc0, END);
+	P(s, FZ_FREE, FD0, HEAD, ID(0), END);
+	P(s, FZ_DETACH, FD0, HEAD, ID(2), 0, END);
+}
+
 static void write_seed(const char *dir, int k, struct seed *s)
 {
 	char path[4096];
@@ -255,6 +299,7 @@ int main(int argc, char **argv)
 	static void (*const seeds[])(struct seed *) = {
 		seed_dma, seed_pasid, seed_group, seed_register, seed_replace,
 		seed_race_free, seed_race_close, seed_race_kill, seed_foreign,
+		seed_nest, seed_race_nest,
 	};
 	unsigned int i, n = sizeof(seeds) / sizeof(seeds[0]);
 	int k = 0;

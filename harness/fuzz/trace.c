@@ -510,10 +510,20 @@ static void encode(struct rec *r, int fd, unsigned long req,
 		sel_fd(r, fd);
 		head(r, arg, sizeof(struct ioasid_dma_map), b);
 		sel_id(r, u32_at(b, 8));
-		sel_addr(r, u64_at(b, 16));
+		if (u32_at(b, 4) & IOASID_DMA_PARENT_IOVA)
+			sel_raw64(r, u64_at(b, 16));
+		else
+			sel_addr(r, u64_at(b, 16));
 		sel_raw64(r, u64_at(b, 24));
 		sel_len(r, u64_at(b, 32));
 		tweaks(r, b, sizeof(struct ioasid_dma_map), RSV(12, 4));
+		return;
+	case IOASID_CREATE_NESTING:
+		op(r, FZ_NEST);
+		sel_fd(r, fd);
+		head(r, arg, sizeof(struct ioasid_create_nesting), b);
+		sel_id(r, u32_at(b, 8));
+		tweaks(r, b, sizeof(struct ioasid_create_nesting), RSV(0, 0));
 		return;
 	case IOASID_UNMAP_DMA:
 		op(r, FZ_UNMAP);
@@ -639,6 +649,8 @@ static void results(int fd, unsigned long req, unsigned long arg, int ret)
 		return;
 	if (req == IOASID_ALLOC)
 		note_val(u32_at(b, 8));
+	else if (req == IOASID_CREATE_NESTING)
+		note_val(u32_at(b, 12));
 	else if (req == IOASID_DEVICE_BIND)
 		note_val(u32_at(b, 12));
 	else if (req == IOASID_TEST_CREATE_DEVICE)
