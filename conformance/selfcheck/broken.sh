@@ -16,6 +16,10 @@
 #           cached (REQ-UNMAP-BLOCKS).  This also shows that the IOTLB
 #           really caches: without the cache, the missing flush would go
 #           unnoticed.
+#   replace the mock IOMMU no longer flushes a route's IOTLB when the
+#           route's table is replaced, so a default route that leaves a
+#           child keeps reaching what the child's translations cached
+#           (REQ-NEST-ATTACH-RID).
 #
 # Writes "1 0 0" or "0 1 0" to COUNTS.
 #
@@ -52,6 +56,13 @@ iotlb)
 	sed -i 's/^\t\tmock_iotlb_flush(route->ep, route->pasid, first,$/\t\tif (0)\n&/' \
 		"$dir/mock_iommu.c"
 	grep -q '^		if (0)$' "$dir/mock_iommu.c" ||
+		fail "the break no longer applies to mock_iommu.c"
+	;;
+replace)
+	broken=REQ-NEST-ATTACH-RID exact=0
+	sed -i '/^static void mock_replace(/,/^}/s/^\tmock_iotlb_flush(ep, pasid, 0, ULONG_MAX);$/\tif (0)\n&/' \
+		"$dir/mock_iommu.c"
+	grep -q '^	if (0)$' "$dir/mock_iommu.c" ||
 		fail "the break no longer applies to mock_iommu.c"
 	;;
 *)
