@@ -602,8 +602,8 @@ static long fz_ioctl(int fd, unsigned int cmd, unsigned long arg)
 		    shim_fdput(f);
 		    shim_syscall_exit());
 	if (debug)
-		fprintf(stderr, "fuzz:%s ioctl(%d, %#x, %#lx) = %ld\n", is_racer ? " [racer]" : "", fd, cmd,
-			arg, ret);
+		fprintf(stderr, "fuzz:%s ioctl(%d, %#x, %#lx) = %ld\n",
+			is_racer ? " [racer]" : "", fd, cmd, arg, ret);
 	return ret;
 }
 
@@ -628,7 +628,8 @@ static void op_open(const char *path, int kind)
 		    fail_disarm();
 		    shim_syscall_exit());
 	if (debug)
-		fprintf(stderr, "fuzz:%s open(%s) = %d\n", is_racer ? " [racer]" : "", path, fd);
+		fprintf(stderr, "fuzz:%s open(%s) = %d\n",
+			is_racer ? " [racer]" : "", path, fd);
 	if (fd >= 0)
 		note_fd(fd, kind);
 }
@@ -1288,26 +1289,22 @@ static void helper_post(struct helper *h, bool wait)
 	pthread_mutex_unlock(&h->m);
 	if (!wait)
 		return;
-	pthread_mutex_unlock(&bk_lock);
-	pthread_mutex_lock(&h->m);
-	while (h->state == H_POSTED)
-		pthread_cond_wait(&h->c, &h->m);
-	pthread_mutex_unlock(&h->m);
-	pthread_mutex_lock(&bk_lock);
+	bk_unlocked(pthread_mutex_lock(&h->m);
+		    while (h->state == H_POSTED)
+			    pthread_cond_wait(&h->c, &h->m);
+		    pthread_mutex_unlock(&h->m));
 }
 
 /* Wait until a posted job is done; bk_lock held. */
 static void helper_join(struct helper *h)
 {
-	pthread_mutex_unlock(&bk_lock);
-	pthread_mutex_lock(&h->m);
-	if (h->state != H_IDLE) {
-		while (h->state != H_DONE)
-			pthread_cond_wait(&h->c, &h->m);
-		h->state = H_IDLE;
-	}
-	pthread_mutex_unlock(&h->m);
-	pthread_mutex_lock(&bk_lock);
+	bk_unlocked(pthread_mutex_lock(&h->m);
+		    if (h->state != H_IDLE) {
+			    while (h->state != H_DONE)
+				    pthread_cond_wait(&h->c, &h->m);
+			    h->state = H_IDLE;
+		    }
+		    pthread_mutex_unlock(&h->m));
 }
 
 /* FZ_RACE: the next bytes of the input are the racer's commands */

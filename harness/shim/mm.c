@@ -214,10 +214,13 @@ static void page_detach(struct page *p)
 }
 
 /*
- * The pages' read locks this thread holds (kmap_local_page), and the
- * write locks it skipped meanwhile: a thread that faults while it copies
- * a page (a bug the sanitizer is reporting) reaches munmap() in the
- * sanitizer's symbolizer, and would otherwise wait for itself.
+ * The pages' read locks this thread holds, and the write locks it skipped
+ * meanwhile.  The one rule: a thread with a page mapped
+ * (kmap_local_page()) holds the read lock, so no detach and no change of
+ * the address space can run while it does, and every write lock it would
+ * take (an unmap by the sanitizer's symbolizer when the copy faults, the
+ * drop of a pin or a reference) is skipped rather than waited for: it
+ * would wait for itself.
  */
 static __thread unsigned int pages_read_held, write_skipped;
 
@@ -451,6 +454,25 @@ static int maps_refresh(void)
 	return 0;
 }
 
+/*
+ * Under maps_lock: make the copy of the maps that of the current
+ * generation; *@fresh tells whether it was read just now.  A caller that
+ * finds less than it looks for in a copy that was not read just now reads
+ * it once more: the C library maps memory behind the interposer, so the
+ * copy of the current generation may miss a mapping.  -1 when the maps
+ * cannot be read.
+ */
+static int maps_current(bool *fresh)
+{
+	*fresh = false;
+	if (maps_cached_gen == __atomic_load_n(&maps_gen, __ATOMIC_ACQUIRE))
+		return 0;
+	if (maps_refresh())
+		return -1;
+	*fresh = true;
+	return 0;
+}
+
 /* The mapping of the copy that contains @addr (sorted by address). */
 static bool find_vma(unsigned long addr, struct vma *v)
 {
@@ -544,11 +566,8 @@ long shim_pin_user_pages(unsigned long start, unsigned long nr,
 
 	shim_lock_acquire_pseudo(&shim_mmap_lock, file, line);
 	pthread_mutex_lock(&maps_lock);
-	if (maps_cached_gen != __atomic_load_n(&maps_gen, __ATOMIC_ACQUIRE)) {
-		if (maps_refresh())
-			goto nomem;
-		fresh = true;
-	}
+	if (maps_current(&fresh))
+		goto nomem;
 	good = gup_allowed(start, end, gup_flags);
 	if (start + (good << PAGE_SHIFT) < end && !fresh) {
 		if (maps_refresh())
@@ -593,8 +612,7 @@ nomem:
  * last of its final unpin or put and its detach (shim_mm_detach() holds
  * the lock too).  Dropping them outside it let a detach on another thread
  * free the page between an unpin's decrement and its look at the flags.
- * A thread that has a page mapped (kmap_local_page()) holds the read
- * lock; it drops without the write lock, as then no detach can run.
+ * A thread with a page mapped skips the lock (pages_read_held above).
  */
 static void pages_drop_lock(void)
 {
@@ -744,11 +762,12 @@ static int vma_prot(const struct vma *v)
 static int prot_of(unsigned long uaddr)
 {
 	struct vma v;
+	bool fresh;
 
-	if (maps_cached_gen != __atomic_load_n(&maps_gen, __ATOMIC_ACQUIRE) &&
-	    maps_refresh())
+	if (maps_current(&fresh))
 		abort();
-	if (!find_vma(uaddr, &v) && (maps_refresh() || !find_vma(uaddr, &v)))
+	if (!find_vma(uaddr, &v) &&
+	    (fresh || maps_refresh() || !find_vma(uaddr, &v)))
 		return -1;
 	return vma_prot(&v);
 }
