@@ -201,6 +201,38 @@ TEST_F(nest, create_nesting_makes_a_child_with_a_page_table)
 	EXPECT_EQ(0, ioasid_unmap_all(self->fd, c1));
 }
 
+/* A caller that knows only the first 72 bytes gets nothing beyond them. */
+TEST_F(nest, info_of_the_first_version_size_ends_at_72_bytes)
+{
+	union {
+		struct ioasid_info info;
+		uint8_t bytes[sizeof(struct ioasid_info) + 8];
+	} u;
+	long child = ioasid_nest(self->fd, self->gpa);
+	size_t i;
+
+	REQ(REQ-INFO-NESTING, REQ-ARG-SIZE-MIN);
+	ASSERT_LE(1, child);
+	memset(&u, 0xa5, sizeof(u));
+	u.info.argsz = 72;
+	u.info.flags = 0;
+	u.info.ioasid = child;
+	u.info.num_ranges = 0;
+	u.info.num_reserved = 0;
+	ASSERT_EQ(0, ioasid_ioctl(self->fd, IOASID_GET_INFO, &u.info));
+	EXPECT_EQ(IOASID_INFO_PGTABLE | IOASID_INFO_MAP_DMA |
+		  IOASID_INFO_NESTED, u.info.out_flags);
+	for (i = 72; i < sizeof(u); i++)
+		EXPECT_EQ(0xa5, u.bytes[i]) TH_LOG("byte %zu", i);
+	/* the full size gets the parent and the children */
+	u.info.argsz = sizeof(u.info);
+	u.info.num_ranges = 0;	/* the first call wrote the counts */
+	u.info.num_reserved = 0;
+	ASSERT_EQ(0, ioasid_ioctl(self->fd, IOASID_GET_INFO, &u.info));
+	EXPECT_EQ(self->gpa, u.info.out_parent);
+	EXPECT_EQ(0, u.info.out_children);
+}
+
 TEST_F(nest, a_child_of_a_class_b_parent_has_its_properties)
 {
 	const struct mock_iommu *m = mock_iommu(IOASID_TEST_IOMMU_B);
