@@ -143,6 +143,7 @@ harness-check: harness
 harness-selfcheck: harness
 	@mkdir -p $(BUILD)/results
 	$(Q)status=0; for bug in $(H_PLANT_BUGS); do \
+		H_CORE="$(H_CORE)" H_MOCK="$(H_MOCK)" \
 		harness/selfcheck/plant.sh $$bug $(TREE) $(HB)/plant-$$bug \
 			"$(DRIVER)" $(HB)/tests \
 			$(BUILD)/results/harness-selfcheck.plant-$$bug.counts \

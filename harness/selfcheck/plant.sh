@@ -25,7 +25,9 @@
 #                 PRELOAD-FIRST OBJECT...
 # OBJECTS are the harness's objects that do not come from the tree (the
 # shim, xarray, rbtree, the interposer); PRELOAD-FIRST is the sanitizer
-# runtime that must come first in LD_PRELOAD.
+# runtime that must come first in LD_PRELOAD.  The environment names the
+# files of the tree the harness builds, as harness.mk lists them: H_CORE
+# (the core's, module ioasid_fd) and H_MOCK (ioasid_mock's), without .c.
 set -u
 
 bug=$1 tree=$2 work=$3 driver=$4 tests=$5 counts=$6 cc=$7 cflags=$8
@@ -86,9 +88,9 @@ sleep)
 esac
 
 if [ -z "$problems" ]; then
-	for f in main ioasid io_pagetable pages device attach mock mock_iommu; do
-		case $f in
-		mock*) mod=ioasid_mock ;;
+	for f in $H_CORE $H_MOCK; do
+		case " $H_MOCK " in
+		*" $f "*) mod=ioasid_mock ;;
 		*) mod=ioasid_fd ;;
 		esac
 		# shellcheck disable=SC2086 # CFLAGS are words
