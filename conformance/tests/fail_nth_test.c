@@ -369,6 +369,18 @@ fail:
 	return ret;
 }
 
+/*
+ * The start of a sweep that pins: the charge is what it was at the first
+ * run (sweep_locked_unchanged()), and @c is open with its device's default
+ * route attached.  0 or -errno.
+ */
+static long sweep_begin(struct sweep_ctx *c)
+{
+	long ret = sweep_locked_unchanged();
+
+	return ret ? ret : sweep_ctx_open(c, 0, true);
+}
+
 #define SWEEP_IOVA	0x100000ull
 
 /* IOASID_GET_INFO of an IOASID before its first attach. */
@@ -478,10 +490,7 @@ FAIL_NTH_TEST(map_unmap, "REQ-MAP, REQ-MAP-UNREGISTERED, REQ-UNMAP, REQ-UNMAP-UN
 
 	if (!buf)
 		return -ENOMEM;
-	ret = sweep_locked_unchanged();
-	if (ret)
-		return ret;
-	ret = sweep_ctx_open(&c, 0, true);
+	ret = sweep_begin(&c);
 	if (ret)
 		return ret;
 	ret = ioasid_map(c.fd, c.id, buf, SWEEP_IOVA, 2 * page, IOASID_DMA_RW);
@@ -534,10 +543,7 @@ FAIL_NTH_TEST(map_unmap_registered, "REQ-MAP-REGISTERED-USE, REQ-MEM-BUSY, REQ-U
 
 	if (!buf)
 		return -ENOMEM;
-	ret = sweep_locked_unchanged();
-	if (ret)
-		return ret;
-	ret = sweep_ctx_open(&c, 0, true);
+	ret = sweep_begin(&c);
 	if (ret)
 		return ret;
 	ret = ioasid_register(c.fd, buf, length);
@@ -591,10 +597,7 @@ FAIL_NTH_TEST(nesting, "REQ-NEST-CREATE, REQ-NEST-CREATE-COPY, REQ-NEST-ATTACH-R
 
 	if (!buf)
 		return -ENOMEM;
-	ret = sweep_locked_unchanged();
-	if (ret)
-		return ret;
-	ret = sweep_ctx_open(&c, 0, true);
+	ret = sweep_begin(&c);
 	if (ret)
 		return ret;
 	ret = ioasid_map(c.fd, c.id, buf, SWEEP_IOVA, 4 * page, IOASID_DMA_RW);
@@ -662,10 +665,7 @@ FAIL_NTH_TEST(nesting_then_close, "REQ-IOASID-CLOSE, REQ-UNBIND-DETACHES, REQ-NE
 
 	if (!buf)
 		return -ENOMEM;
-	ret = sweep_locked_unchanged();
-	if (ret)
-		return ret;
-	ret = sweep_ctx_open(&c, 0, true);
+	ret = sweep_begin(&c);
 	if (ret)
 		return ret;
 	ret = ioasid_map(c.fd, c.id, buf, SWEEP_IOVA, length, IOASID_DMA_RW);
@@ -693,10 +693,7 @@ FAIL_NTH_TEST(map_then_close, "REQ-UNMAP-UNPIN, REQ-IOASID-CLOSE, REQ-ERR-RESOUR
 
 	if (!buf)
 		return -ENOMEM;
-	ret = sweep_locked_unchanged();
-	if (ret)
-		return ret;
-	ret = sweep_ctx_open(&c, 0, true);
+	ret = sweep_begin(&c);
 	if (ret)
 		return ret;
 	ret = ioasid_map(c.fd, c.id, buf, SWEEP_IOVA, length, IOASID_DMA_RW);
