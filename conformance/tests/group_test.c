@@ -335,7 +335,8 @@ TEST_F(grp, create_device_with_bad_properties)
 	ASSERT_EQ(0, close(closed));
 	next = closed;		/* the lowest free descriptor number */
 
-	EXPECT_EQ(-EINVAL, testif_create_device_ex(self->testif, 0, 0, 2, 0));
+	EXPECT_EQ(-EINVAL, testif_create_device_ex(self->testif, 0, 0,
+						   IOASID_TEST_IOMMU_N + 1, 0));
 	EXPECT_EQ(-EINVAL, testif_create_device_ex(self->testif, 0, 0,
 						   0xffffffffu, 0));
 	/* group_fd without IOASID_TEST_DEVICE_GROUP */

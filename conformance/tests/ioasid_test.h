@@ -283,6 +283,12 @@ static inline const struct mock_iommu *mock_iommu(uint32_t iommu_class)
 			.pgsize_bitmap = (1ull << 16) | (1ull << 29),
 			.addr_width = 39,
 		},
+		[IOASID_TEST_IOMMU_N] = {
+			.granule = 1ull << 12,
+			.pgsize_bitmap = (1ull << 12) | (1ull << 21) |
+					 (1ull << 30),
+			.addr_width = 48,
+		},
 	};
 
 	return &classes[iommu_class];
@@ -759,6 +765,196 @@ static inline uint8_t *test_memory(size_t length, size_t align, int fill)
 	madvise(p, length, MADV_NOHUGEPAGE);
 	memset(p, fill, length);
 	return p;
+}
+
+/*
+ * Hardware nesting: the commands, and user stage-1 tables in the format of
+ * the mock IOMMU of class N (IOASID_PGTABLE_FORMAT_TEST, the test
+ * interface's annex).
+ */
+static inline long ioasid_bind_pgtable(int fd, uint32_t ioasid,
+				       uint32_t format, uint64_t root)
+{
+	struct ioasid_bind_pgtable arg = {
+		.argsz = sizeof(arg),
+		.ioasid = ioasid,
+		.format = format,
+		.root = root,
+	};
+
+	return ioasid_ioctl(fd, IOASID_BIND_PGTABLE, &arg);
+}
+
+#define ioasid_bind_test(fd, ioasid, root) \
+	ioasid_bind_pgtable(fd, ioasid, IOASID_PGTABLE_FORMAT_TEST, root)
+
+static inline long ioasid_unbind_pgtable(int fd, uint32_t ioasid)
+{
+	struct ioasid_unbind_pgtable arg = {
+		.argsz = sizeof(arg),
+		.ioasid = ioasid,
+	};
+
+	return ioasid_ioctl(fd, IOASID_UNBIND_PGTABLE, &arg);
+}
+
+/*
+ * IOASID_INVALIDATE_CACHE of @ioasid with the @n entries at @e; 0 or
+ * -errno, with the entries handled in *@handled when it is not NULL.
+ */
+static inline long ioasid_invalidate(int fd, uint32_t ioasid,
+				     const struct ioasid_cache_inv *e,
+				     uint32_t n, uint32_t *handled)
+{
+	struct ioasid_invalidate_cache arg = {
+		.argsz = sizeof(arg),
+		.ioasid = ioasid,
+		.entry_len = sizeof(*e),
+		.entry_num = n,
+		.entries = (uintptr_t)e,
+	};
+	long ret = ioasid_ioctl(fd, IOASID_INVALIDATE_CACHE, &arg);
+
+	if (handled)
+		*handled = arg.entry_num;
+	return ret;
+}
+
+/* One entry: @flags IOASID_INV_*, and the PASID and range they select. */
+static inline long ioasid_inv(int fd, uint32_t ioasid, uint32_t flags,
+			      uint32_t pasid, uint64_t addr, uint64_t length)
+{
+	struct ioasid_cache_inv e = {
+		.flags = flags,
+		.type = IOASID_CACHE_IOTLB,
+		.pasid = pasid,
+		.addr = addr,
+		.length = length,
+	};
+
+	return ioasid_invalidate(fd, ioasid, &e, 1, NULL);
+}
+
+#define ioasid_inv_all(fd, ioasid) ioasid_inv(fd, ioasid, 0, 0, 0, 0)
+#define ioasid_inv_pasid(fd, ioasid, pasid) \
+	ioasid_inv(fd, ioasid, IOASID_INV_PASID, pasid, 0, 0)
+#define ioasid_inv_range(fd, ioasid, addr, length) \
+	ioasid_inv(fd, ioasid, IOASID_INV_RANGE, 0, addr, length)
+
+/*
+ * A DMA by @dev through route @pasid (NO_PASID: the RID), as route_dma(),
+ * that also reports where it was blocked: the stage (IOASID_TEST_STAGE_*)
+ * in *@stage and the parent IOVA of a stage-2 failure in *@parent_iova.
+ */
+static inline long route_dma_fault(int dev, int pasid, uint64_t iova,
+				   void *buf, uint64_t length, int write,
+				   uint32_t *stage, uint64_t *parent_iova)
+{
+	struct ioasid_test_dma arg = {
+		.argsz = sizeof(arg),
+		.flags = (write ? IOASID_TEST_DMA_WRITE : 0) |
+			 (pasid != NO_PASID ? IOASID_TEST_DMA_PASID : 0),
+		.pasid = pasid == NO_PASID ? 0 : pasid,
+		.out_status = 0xffffffffu,
+		.iova = iova,
+		.length = length,
+		.buffer = (uintptr_t)buf,
+		.out_fault_stage = 0xbad,
+		.out_fault_parent_iova = 0xbadbadbadull,
+	};
+	long ret = ioasid_ioctl(dev, IOASID_TEST_DMA, &arg);
+
+	if (ret < 0)
+		return ret;
+	*stage = arg.out_fault_stage;
+	*parent_iova = arg.out_fault_parent_iova;
+	return arg.out_status;
+}
+
+#define S1_PRESENT	(1ull << 0)
+#define S1_READ		(1ull << 1)
+#define S1_WRITE	(1ull << 2)
+#define S1_LARGE	(1ull << 7)
+#define S1_RW		(S1_PRESENT | S1_READ | S1_WRITE)
+#define S1_RO		(S1_PRESENT | S1_READ)
+#define S1_ADDR		0x000ffffffffff000ull
+#define S1_ENTRIES	512
+#define S1_LEVEL_SIZE(l) (1ull << (12 + 9 * (l)))	/* 4K, 2M, 1G, 512G */
+
+/*
+ * A user's stage-1 table: @npages table pages of test memory, which the
+ * test maps into the parent at parent IOVA @gpa; the first page is the
+ * root.  Tables below the root are taken from the pool as entries need
+ * them, and point on with S1_RW, so that a leaf's bits decide.
+ */
+struct s1_tables {
+	uint64_t *mem;
+	uint64_t gpa;
+	unsigned int npages;
+	unsigned int used;
+};
+
+static inline int s1_init(struct s1_tables *t, unsigned int npages,
+			  uint64_t gpa)
+{
+	t->mem = (uint64_t *)test_memory(npages * TEST_PAGE, TEST_PAGE, 0);
+	if ((void *)t->mem == MAP_FAILED)
+		return -ENOMEM;
+	t->gpa = gpa;
+	t->npages = npages;
+	t->used = 1;
+	return 0;
+}
+
+static inline void s1_release(struct s1_tables *t)
+{
+	if (t->mem && (void *)t->mem != MAP_FAILED)
+		munmap(t->mem, t->npages * TEST_PAGE);
+	t->mem = NULL;
+}
+
+/* The table of the pool at parent IOVA @gpa. */
+static inline uint64_t *s1_table_at(struct s1_tables *t, uint64_t gpa)
+{
+	return t->mem + (gpa - t->gpa) / sizeof(uint64_t);
+}
+
+/*
+ * The entry that translates child IOVA @iova at @level (0 for 4 KiB, 1 for
+ * 2 MiB, 2 for 1 GiB), with the tables above it made; NULL when the pool
+ * is used up.
+ */
+static inline uint64_t *s1_entry(struct s1_tables *t, uint64_t iova,
+				 int level)
+{
+	uint64_t *table = t->mem, *e;
+	int l;
+
+	for (l = 3; l > level; l--) {
+		e = &table[(iova >> (12 + 9 * l)) % S1_ENTRIES];
+		if (!(*e & S1_PRESENT)) {
+			if (t->used == t->npages)
+				return NULL;
+			*e = (t->gpa + t->used++ * TEST_PAGE) | S1_RW;
+		}
+		table = s1_table_at(t, *e & S1_ADDR);
+	}
+	return &table[(iova >> (12 + 9 * level)) % S1_ENTRIES];
+}
+
+/*
+ * Make child IOVA @iova translate to parent IOVA @gpa with entry bits
+ * @bits, by a leaf at @level (with S1_LARGE above level 0); 0 or -ENOSPC.
+ */
+static inline int s1_map(struct s1_tables *t, uint64_t iova, uint64_t gpa,
+			 uint64_t bits, int level)
+{
+	uint64_t *e = s1_entry(t, iova, level);
+
+	if (!e)
+		return -ENOSPC;
+	*e = (gpa & S1_ADDR) | bits | (level ? S1_LARGE : 0);
+	return 0;
 }
 
 #endif /* IOASID_TEST_H */

@@ -154,7 +154,7 @@ static void expect_child_info(struct __test_metadata *_metadata, int fd,
 	EXPECT_EQ(0, info.out_missing);
 	EXPECT_EQ(m->addr_width, info.out_addr_width);
 	EXPECT_EQ(m->pgsize_bitmap, info.out_pgsize_bitmap);
-	EXPECT_EQ(0, info.__reserved_formats);
+	EXPECT_EQ(0, info.out_formats);
 	EXPECT_EQ(2, info.num_ranges);
 	EXPECT_EQ(1, info.num_reserved);
 	EXPECT_EQ(MOCK_RESV_START, reserved[0].start);

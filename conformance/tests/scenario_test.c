@@ -330,6 +330,272 @@ TEST_F(scn, rfc_5_3_ioasid_nesting_in_software)
 	munmap(ram, ram_size);
 }
 
+/* A DMA read by @dev through route @pasid at @iova is blocked at @stage. */
+static bool dma_blocked_at(int dev, int pasid, uint64_t iova, uint32_t stage,
+			   uint64_t parent_iova)
+{
+	uint64_t piova = 0;
+	uint32_t st = 0;
+	uint8_t byte;
+
+	return route_dma_fault(dev, pasid, iova, &byte, 1, 0, &st, &piova) ==
+		       IOASID_TEST_DMA_NO_TRANSLATION &&
+	       st == stage && piova == parent_iova;
+}
+
+/* A DMA read by @dev through route @pasid of 4 bytes at @iova is @expect. */
+static bool route_sees(int dev, int pasid, uint64_t iova, const void *expect)
+{
+	uint8_t data[4] = { 0 };
+
+	return route_dma(dev, pasid, iova, data, 4, 0) == IOASID_TEST_DMA_OK &&
+	       memcmp(data, expect, 4) == 0;
+}
+
+/*
+ * Guest memory for the hardware-nesting flows: @size bytes, page i filled
+ * with byte i, mapped at GPA 0 of @gpa_ioasid one page per mapping, so that
+ * the program can take any page away again; the guest's stage-1 tables
+ * live in it, in the @ntables pages from GPA @table_gpa, zeroed.
+ */
+static uint8_t *guest_ram(int fd, long gpa_ioasid, size_t size,
+			  uint64_t table_gpa, unsigned int ntables,
+			  struct s1_tables *t)
+{
+	uint8_t *ram = test_memory(size, PG, 0);
+	unsigned int i;
+
+	if (ram == MAP_FAILED)
+		return NULL;
+	for (i = 0; i < size / PG; i++)
+		memset(ram + i * PG, (uint8_t)i, PG);
+	memset(ram + table_gpa, 0, ntables * PG);
+	t->mem = (uint64_t *)(ram + table_gpa);
+	t->gpa = table_gpa;
+	t->npages = ntables;
+	t->used = 1;
+	for (i = 0; i < size / PG; i++) {
+		if (ioasid_map(fd, gpa_ioasid, ram + i * PG, i * PG, PG,
+			       IOASID_DMA_RW)) {
+			munmap(ram, size);
+			return NULL;
+		}
+	}
+	return ram;
+}
+
+/*
+ * 5.4: as 5.3, on an IOMMU that nests in hardware.  The guest's IOVA table
+ * lives in guest memory, which the GPA space maps like the rest; the
+ * program binds it by its GPA, and relays the guest's invalidations.  The
+ * device keeps using a translation the guest changed until the program
+ * invalidates it; the program's own unmap of guest memory needs no
+ * invalidation and is not refused.
+ */
+TEST_F(scn, rfc_5_4_ioasid_nesting_in_hardware)
+{
+	const size_t ram_size = 1 << 20;
+	const uint64_t pgtable = 0x80000;	/* GPA of the guest's table */
+	const char from_dev2[] = "dev2 through GIOVA 0x2000, walked";
+	int device_fd1, device_fd2, ioasid_fd;
+	long gpa_ioasid, giova_ioasid;
+	struct ioasid_info info;
+	struct s1_tables t;
+	uint8_t *ram;
+
+	REQ(REQ-NEST-HW-CREATE, REQ-INFO-NESTING, REQ-INFO-FORMATS,
+	    REQ-NEST-ATTACH-RID, REQ-NEST-HW-BIND, REQ-NEST-HW-STAGE,
+	    REQ-NEST-INV, REQ-NEST-HW-UNMAP-PARENT, REQ-NEST-HW-UNBIND,
+	    REQ-NEST-FREE-PARENT, REQ-TESTIF-FORMAT, REQ-TESTIF-DMA-STAGE);
+	if (!(testif_caps(self->testif) & IOASID_TEST_CAP_HW_NESTING))
+		SKIP(return, "no test devices behind an IOMMU that nests");
+	device_fd1 = testif_create_class_device(self->testif,
+						IOASID_TEST_IOMMU_N);
+	ASSERT_LE(0, device_fd1);
+	device_fd2 = testif_create_class_device(self->testif,
+						IOASID_TEST_IOMMU_N);
+	ASSERT_LE(0, device_fd2);
+	ioasid_fd = ioasid_open();
+	ASSERT_LE(0, ioasid_fd);
+	ASSERT_LE(1, device_bind(device_fd1, ioasid_fd));
+	ASSERT_LE(1, device_bind(device_fd2, ioasid_fd));
+
+	/* before boot: both devices in the GPA space, guest memory mapped */
+	gpa_ioasid = ioasid_alloc_one(ioasid_fd);
+	ASSERT_LE(1, gpa_ioasid);
+	ASSERT_EQ(0, device_attach(device_fd1, gpa_ioasid));
+	ASSERT_EQ(0, device_attach(device_fd2, gpa_ioasid));
+	ram = guest_ram(ioasid_fd, gpa_ioasid, ram_size, pgtable, 4, &t);
+	ASSERT_NE(NULL, ram);
+	EXPECT_EQ((long)(ram_size / PG), charged_pages());
+	ASSERT_EQ(0, ioasid_get_info(ioasid_fd, gpa_ioasid, &info));
+	ASSERT_EQ(IOASID_NESTING_HW, info.out_nesting);
+	ASSERT_TRUE(info.out_formats & 1ull << IOASID_PGTABLE_FORMAT_TEST);
+
+	/* after boot: the GIOVA space, dev2 in it, no table yet */
+	giova_ioasid = ioasid_nest(ioasid_fd, gpa_ioasid);
+	ASSERT_LE(1, giova_ioasid);
+	ASSERT_EQ(0, device_attach(device_fd2, giova_ioasid));
+	EXPECT_TRUE(dma_blocked_at(device_fd2, NO_PASID, 0x2000,
+				   IOASID_TEST_STAGE_1, 0));
+	EXPECT_TRUE(dma_sees(device_fd1, 0x1000, "\x01\x01\x01\x01", 4));
+
+	/* the guest maps GIOVA 0x2000 to GPA 0x1000; the program binds */
+	ASSERT_EQ(0, s1_map(&t, 0x2000, 0x1000, S1_RW, 0));
+	ASSERT_EQ(0, ioasid_bind_test(ioasid_fd, giova_ioasid, pgtable));
+	EXPECT_EQ(IOASID_INFO_NESTED | IOASID_INFO_PGTABLE | IOASID_INFO_BOUND,
+		  ioasid_info_flags(ioasid_fd, giova_ioasid));
+	EXPECT_EQ((long)(ram_size / PG), charged_pages());
+	EXPECT_TRUE(dma_sees(device_fd2, 0x2000, "\x01\x01\x01\x01", 4));
+	EXPECT_TRUE(dma_blocked_at(device_fd2, NO_PASID, 0x1000,
+				   IOASID_TEST_STAGE_1, 0));
+	ASSERT_EQ(IOASID_TEST_DMA_OK,
+		  dma_write(device_fd2, 0x2010, (void *)from_dev2,
+			    sizeof(from_dev2)));
+	EXPECT_EQ(0, memcmp(ram + 0x1010, from_dev2, sizeof(from_dev2)));
+	EXPECT_TRUE(dma_sees(device_fd1, 0x1010, from_dev2, sizeof(from_dev2)));
+
+	/* the guest remaps GIOVA 0x2000 to GPA 0x3000, then invalidates */
+	ASSERT_EQ(0, s1_map(&t, 0x2000, 0x3000, S1_RW, 0));
+	EXPECT_TRUE(dma_sees(device_fd2, 0x2010, from_dev2, sizeof(from_dev2)));
+	ASSERT_EQ(0, ioasid_inv_range(ioasid_fd, giova_ioasid, 0x2000, PG));
+	EXPECT_TRUE(dma_sees(device_fd2, 0x2000, "\x03\x03\x03\x03", 4));
+
+	/* the guest maps GIOVA 0x4000 to GPA 0x5000: a miss, walked at once */
+	ASSERT_EQ(0, s1_map(&t, 0x4000, 0x5000, S1_RW, 0));
+	EXPECT_TRUE(dma_sees(device_fd2, 0x4000, "\x05\x05\x05\x05", 4));
+
+	/* the program takes GPA 0x5000 away: no invalidation, not refused */
+	EXPECT_EQ(PG, ioasid_unmap(ioasid_fd, gpa_ioasid, 0x5000, PG));
+	EXPECT_TRUE(dma_blocked_at(device_fd2, NO_PASID, 0x4000,
+				   IOASID_TEST_STAGE_2, 0x5000));
+	EXPECT_TRUE(dma_blocked(device_fd1, 0x5000));
+	EXPECT_TRUE(dma_sees(device_fd2, 0x2000, "\x03\x03\x03\x03", 4));
+
+	/* the guest unmaps GIOVA 0x2000 and invalidates everything */
+	*s1_entry(&t, 0x2000, 0) = 0;
+	ASSERT_EQ(0, ioasid_inv_all(ioasid_fd, giova_ioasid));
+	EXPECT_TRUE(dma_blocked_at(device_fd2, NO_PASID, 0x2000,
+				   IOASID_TEST_STAGE_1, 0));
+
+	/* the guest turns its vIOMMU off: dev2 is in the GPA space again */
+	EXPECT_EQ(-EBUSY, ioasid_free_one(ioasid_fd, gpa_ioasid));
+	ASSERT_EQ(0, device_detach(device_fd2, giova_ioasid));
+	EXPECT_TRUE(dma_sees(device_fd2, 0x1010, from_dev2, sizeof(from_dev2)));
+	EXPECT_TRUE(dma_sees(device_fd2, 0x2000, "\x02\x02\x02\x02", 4));
+
+	/* teardown: the table, the child, then the GPA space */
+	EXPECT_EQ(0, ioasid_unbind_pgtable(ioasid_fd, giova_ioasid));
+	EXPECT_EQ(0, ioasid_free_one(ioasid_fd, giova_ioasid));
+	EXPECT_EQ((long)(ram_size / PG) - 1, charged_pages());
+	EXPECT_EQ((long)ram_size - PG, ioasid_unmap_all(ioasid_fd, gpa_ioasid));
+	EXPECT_TRUE(dma_blocked(device_fd1, 0x1000));
+	EXPECT_TRUE(dma_blocked(device_fd2, 0x1000));
+	EXPECT_EQ(0, charged_pages());
+	close(device_fd1);
+	close(device_fd2);
+	close(ioasid_fd);
+	munmap(ram, ram_size);
+}
+
+/*
+ * 5.5: after 5.4's GIOVA space for dev2, the guest gives dev1 a process
+ * address space (GVA) for shared virtual addressing: a child of the GPA
+ * space attached to dev1 with the guest's PASID, with a table of its own.
+ * dev1's RID stays in the GPA space and dev2 in the GIOVA space; a
+ * PASID-selective invalidation reaches the GVA translations only.  The
+ * step of an ENQCMD-capable device (KVM_MAP_PASID) belongs to KVM and is
+ * outside this interface.
+ */
+TEST_F(scn, rfc_5_5_guest_sva)
+{
+	const size_t ram_size = 1 << 20;
+	const uint64_t giova_table = 0x80000, gva_table = 0x90000;
+	const uint32_t gpasid1 = 5;
+	int device_fd1, device_fd2, ioasid_fd;
+	long gpa_ioasid, giova_ioasid, gva_ioasid;
+	struct s1_tables t2, t1;
+	uint8_t *ram;
+
+	REQ(REQ-NEST-HW-CREATE, REQ-NEST-ATTACH, REQ-ATTACH-PASID-WIDTH,
+	    REQ-NEST-HW-BIND, REQ-NEST-INV, REQ-NEST-HW-UNBIND,
+	    REQ-TESTIF-FORMAT);
+	if (!(testif_caps(self->testif) & IOASID_TEST_CAP_HW_NESTING))
+		SKIP(return, "no test devices behind an IOMMU that nests");
+	device_fd1 = testif_create_device_ex(self->testif, 0, 8,
+					     IOASID_TEST_IOMMU_N, 0);
+	ASSERT_LE(0, device_fd1);
+	device_fd2 = testif_create_class_device(self->testif,
+						IOASID_TEST_IOMMU_N);
+	ASSERT_LE(0, device_fd2);
+	ioasid_fd = ioasid_open();
+	ASSERT_LE(0, ioasid_fd);
+	ASSERT_LE(1, device_bind(device_fd1, ioasid_fd));
+	ASSERT_LE(1, device_bind(device_fd2, ioasid_fd));
+	gpa_ioasid = ioasid_alloc_one(ioasid_fd);
+	ASSERT_LE(1, gpa_ioasid);
+	ASSERT_EQ(0, device_attach(device_fd1, gpa_ioasid));
+	ASSERT_EQ(0, device_attach(device_fd2, gpa_ioasid));
+	ram = guest_ram(ioasid_fd, gpa_ioasid, ram_size, giova_table, 4, &t2);
+	ASSERT_NE(NULL, ram);
+	memset(ram + gva_table, 0, 4 * PG);
+	t1 = t2;
+	t1.mem = (uint64_t *)(ram + gva_table);
+	t1.gpa = gva_table;
+
+	/* 5.4 for dev2: GIOVA 0x2000 -> GPA 0x1000 */
+	giova_ioasid = ioasid_nest(ioasid_fd, gpa_ioasid);
+	ASSERT_LE(1, giova_ioasid);
+	ASSERT_EQ(0, device_attach(device_fd2, giova_ioasid));
+	ASSERT_EQ(0, s1_map(&t2, 0x2000, 0x1000, S1_RW, 0));
+	ASSERT_EQ(0, ioasid_bind_test(ioasid_fd, giova_ioasid, giova_table));
+
+	/* the GVA space: dev1 with gpasid1, GVA 0x7f0000002000 -> GPA 0x6000 */
+	gva_ioasid = ioasid_nest(ioasid_fd, gpa_ioasid);
+	ASSERT_LE(1, gva_ioasid);
+	ASSERT_EQ(0, device_attach_pasid(device_fd1, gva_ioasid, gpasid1));
+	ASSERT_EQ(0, s1_map(&t1, 0x7f0000002000ull, 0x6000, S1_RW, 0));
+	ASSERT_EQ(0, ioasid_bind_test(ioasid_fd, gva_ioasid, gva_table));
+	EXPECT_TRUE(route_sees(device_fd1, gpasid1, 0x7f0000002000ull,
+			       "\x06\x06\x06\x06"));
+	/* dev1's RID is still in the GPA space, dev2 in the GIOVA space */
+	EXPECT_TRUE(route_sees(device_fd1, NO_PASID, 0x2000,
+			       "\x02\x02\x02\x02"));
+	EXPECT_TRUE(route_sees(device_fd2, NO_PASID, 0x2000,
+			       "\x01\x01\x01\x01"));
+	EXPECT_TRUE(dma_blocked_at(device_fd1, gpasid1, 0x2000,
+				   IOASID_TEST_STAGE_1, 0));
+
+	/* the guest moves its process page; a PASID-selective invalidation */
+	ASSERT_EQ(0, s1_map(&t1, 0x7f0000002000ull, 0x7000, S1_RW, 0));
+	ASSERT_EQ(0, s1_map(&t2, 0x2000, 0x8000, S1_RW, 0));
+	ASSERT_EQ(0, ioasid_inv_pasid(ioasid_fd, gva_ioasid, gpasid1));
+	EXPECT_TRUE(route_sees(device_fd1, gpasid1, 0x7f0000002000ull,
+			       "\x07\x07\x07\x07"));
+	/* the GIOVA space's change is not invalidated yet */
+	EXPECT_TRUE(route_sees(device_fd2, NO_PASID, 0x2000,
+			       "\x01\x01\x01\x01"));
+	ASSERT_EQ(0, ioasid_inv_all(ioasid_fd, giova_ioasid));
+	EXPECT_TRUE(route_sees(device_fd2, NO_PASID, 0x2000,
+			       "\x08\x08\x08\x08"));
+
+	/* the process exits: the guest unbinds its table, then detaches */
+	ASSERT_EQ(0, ioasid_unbind_pgtable(ioasid_fd, gva_ioasid));
+	EXPECT_TRUE(dma_blocked_at(device_fd1, gpasid1, 0x7f0000002000ull,
+				   IOASID_TEST_STAGE_1, 0));
+	ASSERT_EQ(0, device_detach_pasid(device_fd1, gva_ioasid, gpasid1));
+	EXPECT_EQ(0, ioasid_free_one(ioasid_fd, gva_ioasid));
+	EXPECT_TRUE(route_sees(device_fd2, NO_PASID, 0x2000,
+			       "\x08\x08\x08\x08"));
+
+	/* closing the descriptor ends the rest; nothing stays pinned */
+	close(device_fd1);
+	close(device_fd2);
+	close(ioasid_fd);
+	EXPECT_EQ(0, charged_pages());
+	munmap(ram, ram_size);
+}
+
 /*
  * One side of "two processes that share nothing": open /dev/ioasid and
  * the test interface, create and attach a device, map private memory
