@@ -239,7 +239,7 @@ $(foreach k,$(KERNELS),$(eval $(call conformance_rules,$(k))))
 SELFCHECK_K := $(lastword $(KSERIES))
 SELFCHECK := $(BUILD)/selfcheck
 PLANT_BUGS := none uaf leak lockorder
-BROKEN_VARIANTS := noseek iotlb replace
+BROKEN_VARIANTS := noseek iotlb replace stale
 SELFCHECK_SRCS := $(wildcard conformance/selfcheck/*.c) conformance/selfcheck/Kbuild
 
 # $(1): directory, $(2): kernel, $(3): extra make arguments

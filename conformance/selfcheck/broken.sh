@@ -20,6 +20,10 @@
 #           route's table is replaced, so a default route that leaves a
 #           child keeps reaching what the child's translations cached
 #           (REQ-NEST-ATTACH-RID).
+#   stale   the mock IOMMU ignores IOASID_INVALIDATE_CACHE entries that
+#           select a PASID, so a device keeps using the translation a user
+#           changed in its stage-1 table after the user invalidated it
+#           (REQ-NEST-INV).
 #
 # Writes "1 0 0" or "0 1 0" to COUNTS.
 #
@@ -53,9 +57,9 @@ iotlb)
 	# the tests that see the stale translation name other requirements
 	# too, so those fail as well: the report must name this one
 	broken=REQ-UNMAP-BLOCKS exact=0
-	sed -i 's/^\t\tmock_iotlb_flush(route->ep, route->pasid, first,$/\t\tif (0)\n&/' \
+	sed -i '/^static void mock_unmap(/,/^}/s/^\tmock_flush_routes(pt, first, first + npages - 1);$/\tif (0)\n&/' \
 		"$dir/mock_iommu.c"
-	grep -q '^		if (0)$' "$dir/mock_iommu.c" ||
+	grep -q '^	if (0)$' "$dir/mock_iommu.c" ||
 		fail "the break no longer applies to mock_iommu.c"
 	;;
 replace)
@@ -63,6 +67,13 @@ replace)
 	sed -i '/^static void mock_replace(/,/^}/s/^\tmock_iotlb_flush(ep, pasid, 0, ULONG_MAX);$/\tif (0)\n&/' \
 		"$dir/mock_iommu.c"
 	grep -q '^	if (0)$' "$dir/mock_iommu.c" ||
+		fail "the break no longer applies to mock_iommu.c"
+	;;
+stale)
+	broken=REQ-NEST-INV exact=0
+	sed -i '/^static void mock_cache_invalidate(/,/^}/s/^\tspin_lock(&pt->lock);$/\tif (inv->flags \& IOASID_INV_PASID)\n\t\treturn;\n&/' \
+		"$dir/mock_iommu.c"
+	grep -q '^	if (inv->flags & IOASID_INV_PASID)$' "$dir/mock_iommu.c" ||
 		fail "the break no longer applies to mock_iommu.c"
 	;;
 *)

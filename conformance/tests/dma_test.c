@@ -1240,17 +1240,34 @@ TEST_F(dma, dma_bad_arguments)
 	};
 	int plain = testif_create_device(self->testif);
 
-	REQ(REQ-TESTIF-DMA, REQ-ARG-SIZE-MIN, REQ-ARG-SIZE-MAX, REQ-ARG-TAIL,
-	    REQ-ARG-FLAGS, REQ-ARG-FAULT);
+	REQ(REQ-TESTIF-DMA, REQ-TESTIF-DMA-STAGE, REQ-ARG-SIZE-MIN,
+	    REQ-ARG-SIZE-MAX, REQ-ARG-TAIL, REQ-ARG-RESERVED, REQ-ARG-FLAGS,
+	    REQ-ARG-FAULT);
 	ASSERT_LE(0, plain);
-	ASSERT_EQ(48, sizeof(valid));
+	ASSERT_EQ(64, sizeof(valid));
 	memset(data, 0xee, sizeof(data));
 	ASSERT_EQ(0, ioasid_map(self->fd, self->a, self->buf, IOVA, PG,
 				IOASID_DMA_RW));
-	check_bad_args(_metadata, self->dev, IOASID_TEST_DMA, &valid,
-		       sizeof(valid),
-		       IOASID_TEST_DMA_WRITE | IOASID_TEST_DMA_PASID,
-		       NO_RESERVED);
+	check_bad_args_min(_metadata, self->dev, IOASID_TEST_DMA, &valid,
+			   sizeof(valid), 48,
+			   IOASID_TEST_DMA_WRITE | IOASID_TEST_DMA_PASID,
+			   offsetof(struct ioasid_test_dma, __reserved));
+	/* a caller of the first version's 48 bytes gets no stage written */
+	{
+		struct ioasid_test_dma old = valid;
+
+		old.argsz = 48;
+		old.flags = 0;
+		old.iova = IOVA + PG;
+		old.length = 1;
+		old.out_fault_stage = 0x5a5a5a5a;
+		old.out_fault_parent_iova = 0x5a5a5a5a5a5a5a5aull;
+		EXPECT_EQ(0, ioasid_ioctl(self->dev, IOASID_TEST_DMA, &old));
+		EXPECT_EQ(IOASID_TEST_DMA_NO_TRANSLATION, old.out_status);
+		EXPECT_EQ(IOVA + PG, old.out_fault_iova);
+		EXPECT_EQ(0x5a5a5a5a, old.out_fault_stage);
+		EXPECT_EQ(0x5a5a5a5a5a5a5a5aull, old.out_fault_parent_iova);
+	}
 	EXPECT_EQ(-EINVAL, dma_write(self->dev, IOVA, data, 0));
 	EXPECT_EQ(-EINVAL, dma_read(self->dev, IOVA, data, 65537));
 	EXPECT_EQ(-EINVAL, dma_read(self->dev, IOVA, data, 1ull << 32));

@@ -328,10 +328,12 @@ static void sweep_ctx_close(struct sweep_ctx *c)
 
 /*
  * Set @c up: the test interface with @need, a descriptor, a bound device
- * and an IOASID, which the device's default route is attached to when
- * @attach.  0 or -errno, with everything released on failure.
+ * behind an IOMMU of @iommu_class and an IOASID, which the device's
+ * default route is attached to when @attach.  0 or -errno, with
+ * everything released on failure.
  */
-static long sweep_ctx_open(struct sweep_ctx *c, uint64_t need, bool attach)
+static long sweep_ctx_open_class(struct sweep_ctx *c, uint64_t need,
+				 bool attach, uint32_t iommu_class)
 {
 	long ret;
 
@@ -345,7 +347,7 @@ static long sweep_ctx_open(struct sweep_ctx *c, uint64_t need, bool attach)
 		ret = -errno;
 		goto fail;
 	}
-	c->dev = testif_create_pasid_device(c->testif, 4);
+	c->dev = testif_create_device_ex(c->testif, 0, 4, iommu_class, 0);
 	if (c->dev < 0) {
 		ret = c->dev;
 		goto fail;
@@ -367,6 +369,12 @@ static long sweep_ctx_open(struct sweep_ctx *c, uint64_t need, bool attach)
 fail:
 	sweep_ctx_close(c);
 	return ret;
+}
+
+/* sweep_ctx_open_class() with a device of class A. */
+static long sweep_ctx_open(struct sweep_ctx *c, uint64_t need, bool attach)
+{
+	return sweep_ctx_open_class(c, need, attach, IOASID_TEST_IOMMU_A);
 }
 
 /*
@@ -681,6 +689,137 @@ FAIL_NTH_TEST(nesting_then_close, "REQ-IOASID-CLOSE, REQ-UNBIND-DETACHES, REQ-NE
 		ret = device_attach(c.dev, child);
 	sweep_ctx_close(&c);
 	return ret;
+}
+
+/*
+ * The start of a sweep of hardware nesting: as sweep_begin(), with a
+ * device of class N, @buf mapped at SWEEP_IOVA of the parent, and the user
+ * table @t (4 pages, GIOVA 0 and on translating to SWEEP_IOVA and on, the
+ * last page read-only) mapped for reading at 2 * SWEEP_IOVA; a child is
+ * made in *@child.  0 or -errno; on failure @c and @t are the caller's to
+ * release.
+ */
+static long sweep_hw_begin(struct sweep_ctx *c, struct s1_tables *t,
+			   uint8_t *buf, size_t length, long *child)
+{
+	unsigned long i, n = length / TEST_PAGE;
+	long ret = sweep_locked_unchanged();
+
+	c->fd = c->dev = c->testif = -1;
+	t->mem = NULL;
+	if (!ret)
+		ret = sweep_ctx_open_class(c, IOASID_TEST_CAP_HW_NESTING, true,
+					   IOASID_TEST_IOMMU_N);
+	if (!ret)
+		ret = s1_init(t, 4, 2 * SWEEP_IOVA);
+	for (i = 0; i < n && !ret; i++)
+		ret = s1_map(t, i * TEST_PAGE, SWEEP_IOVA + i * TEST_PAGE,
+			     i == n - 1 ? S1_RO : S1_RW, 0);
+	if (!ret)
+		ret = ioasid_map(c->fd, c->id, buf, SWEEP_IOVA, length,
+				 IOASID_DMA_RW);
+	if (!ret)
+		ret = ioasid_map(c->fd, c->id, t->mem, t->gpa,
+				 t->npages * TEST_PAGE, IOASID_DMA_READ);
+	if (!ret) {
+		*child = ioasid_nest(c->fd, c->id);
+		if (*child < 0)
+			ret = *child;
+	}
+	return ret;
+}
+
+/*
+ * Hardware nesting from start to end: a child with a bound table, the
+ * device's default route on it, DMA walked through both stages and
+ * blocked at stage 1, a batch of invalidations, then everything undone in
+ * order.
+ */
+FAIL_NTH_TEST(hw_nesting, "REQ-NEST-HW-CREATE, REQ-NEST-HW-BIND, REQ-NEST-HW-UNBIND, REQ-NEST-INV, REQ-NEST-INV-BATCH, REQ-ERR-RESOURCE")
+{
+	struct ioasid_cache_inv inv[3] = {
+		{ .type = IOASID_CACHE_IOTLB },
+		{ .type = IOASID_CACHE_IOTLB, .flags = IOASID_INV_RANGE,
+		  .addr = 0, .length = TEST_PAGE },
+		{ .type = IOASID_CACHE_IOTLB, .flags = IOASID_INV_PASID,
+		  .pasid = 2 },
+	};
+	size_t length;
+	uint8_t *buf = sweep_memory(&length);
+	uint8_t byte = 0;
+	struct s1_tables t;
+	struct sweep_ctx c;
+	uint32_t handled = 0;
+	long ret, child = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	ret = sweep_hw_begin(&c, &t, buf, length, &child);
+	if (!ret)
+		ret = device_attach(c.dev, child);
+	if (!ret)
+		ret = device_attach_pasid(c.dev, child, 2);
+	if (!ret)
+		ret = ioasid_bind_test(c.fd, child, t.gpa);
+	if (!ret) {
+		buf[3 * TEST_PAGE + 5] = 0x5a;
+		ret = dma_read(c.dev, 3 * TEST_PAGE + 5, &byte, 1);
+		if (!ret && byte != 0x5a)
+			ret = -EBADE;
+	}
+	if (!ret) {
+		ret = dma_write(c.dev, length - 1, &byte, 1);
+		ret = ret == IOASID_TEST_DMA_PERMISSION ? 0 :
+		      ret < 0 ? ret : -EBADE;
+	}
+	if (!ret) {
+		ret = ioasid_invalidate(c.fd, child, inv, 3, &handled);
+		if (!ret && handled != 3)
+			ret = -EBADE;
+	}
+	if (!ret)
+		ret = ioasid_unbind_pgtable(c.fd, child);
+	if (!ret)
+		ret = device_detach_pasid(c.dev, child, 2);
+	if (!ret)
+		ret = device_detach(c.dev, child);
+	if (!ret)
+		ret = ioasid_free_one(c.fd, child);
+	if (!ret) {
+		ret = ioasid_unmap_all(c.fd, c.id);
+		if (ret >= 0)
+			ret = ret == (long)(length + t.npages * TEST_PAGE) ?
+			      0 : -EBADE;
+	}
+	sweep_ctx_close(&c);
+	s1_release(&t);
+	return ret;
+}
+
+/* A bound child with routes and cached translations left for the close. */
+FAIL_NTH_TEST(hw_nesting_then_close, "REQ-IOASID-CLOSE, REQ-UNBIND-DETACHES, REQ-NEST-HW-BIND, REQ-ERR-RESOURCE")
+{
+	size_t length;
+	uint8_t *buf = sweep_memory(&length);
+	struct s1_tables t;
+	struct sweep_ctx c;
+	long ret, child = 0;
+	uint8_t byte;
+
+	if (!buf)
+		return -ENOMEM;
+	ret = sweep_hw_begin(&c, &t, buf, length, &child);
+	if (!ret)
+		ret = ioasid_bind_test(c.fd, child, t.gpa);
+	if (!ret)
+		ret = device_attach_pasid(c.dev, child, 1);
+	if (!ret)
+		ret = device_attach(c.dev, child);
+	if (!ret)
+		ret = dma_read(c.dev, 0, &byte, 1);
+	sweep_ctx_close(&c);
+	s1_release(&t);
+	return ret > 0 ? -EBADE : ret;
 }
 
 /* Mappings left for the end of the context to remove. */

@@ -156,6 +156,7 @@ typedef struct { long long counter; } atomic64_t;
 #define BIT_WORD(nr) ((nr) / BITS_PER_LONG)
 #define BITS_TO_LONGS(n) (((n) + BITS_PER_LONG - 1) / BITS_PER_LONG)
 #define GENMASK(h, l) (((~0UL) - (1UL << (l)) + 1) & (~0UL >> (BITS_PER_LONG - 1 - (h))))
+#define GENMASK_ULL(h, l) (((~0ULL) - (1ULL << (l)) + 1) & (~0ULL >> (63 - (h))))
 
 #define U8_MAX ((u8)~0U)
 #define U16_MAX ((u16)~0U)
