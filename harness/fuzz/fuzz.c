@@ -781,6 +781,97 @@ static void op_nest(void)
 		note_val(v);
 }
 
+static void op_bind_pgtable(void)
+{
+	int fd = sel_fd(K_IOASID);
+	struct argbuf a;
+	u8 b;
+
+	arg_begin(&a, sizeof(struct ioasid_bind_pgtable));
+	arg_head(&a, 24, 0);
+	put32(&a, 8, sel_id());
+	b = rd8();
+	put32(&a, 12, b == FZ_RAW ? rd32() : b < 0xf0 ? b % 3 : b);
+	put64(&a, 16, sel_iova());
+	fz_ioctl_arg(fd, IOASID_BIND_PGTABLE, &a);
+}
+
+static void op_unbind_pgtable(void)
+{
+	int fd = sel_fd(K_IOASID);
+	struct argbuf a;
+
+	arg_begin(&a, sizeof(struct ioasid_unbind_pgtable));
+	arg_head(&a, 16, 0);
+	put32(&a, 8, sel_id());
+	fz_ioctl_arg(fd, IOASID_UNBIND_PGTABLE, &a);
+}
+
+/*
+ * The entries of IOASID_INVALIDATE_CACHE are built in the output page
+ * (entry_len apart, at most 8 of them), so that most of them are entries
+ * the kernel reads through; a selector may point the array elsewhere.
+ */
+static void op_invalidate(void)
+{
+	static const u32 lens[] = { 0, 31, 40, 64, 4096, 4097, 0xffffffff };
+	int fd = sel_fd(K_IOASID);
+	u8 *out = arg_page + 2 * FZ_PAGE;
+	u32 len = 32, n, i;
+	struct argbuf a;
+	u64 entries;
+	u8 b;
+
+	arg_begin(&a, sizeof(struct ioasid_invalidate_cache));
+	arg_head(&a, 32, 0);
+	put32(&a, 8, sel_id());
+	b = rd8();
+	if (b >= 0xf0)
+		len = lens[(b - 0xf0) % ARRAY_SIZE(lens)];
+	put32(&a, 12, len);
+	b = rd8();
+	n = b < 0xf0 ? b % 9 : rd32();
+	put32(&a, 16, n);
+	memset(out, 0, FZ_PAGE);
+	for (i = 0; i < n && i < 8 && len >= 32 && len <= 64; i++) {
+		struct ioasid_cache_inv e = {};
+
+		b = rd8();
+		e.flags = b < 0xf0 ? b & 3 : b;
+		b = rd8();
+		e.type = b < 0xf0 ? 0 : b;
+		e.pasid = sel_pasid();
+		e.addr = sel_iova();
+		e.length = sel_len();
+		memcpy(out + i * len, &e, sizeof(e));
+		if (len > 32 && rd8() >= 0xf0)
+			out[i * len + 32] = 1;	/* a tail byte */
+	}
+	b = rd8();
+	entries = b < 0xf0 ? (uintptr_t)out : sel_addr();
+	put64(&a, 24, entries);
+	fz_ioctl_arg(fd, IOASID_INVALIDATE_CACHE, &a);
+}
+
+/*
+ * An entry of a user stage-1 table, written as the program would with the
+ * CPU; through /proc/self/mem, so that a page the input unmapped or
+ * protected costs the write, not the fuzzer.
+ */
+static void op_s1_entry(void)
+{
+	u64 addr = sel_addr() & ~7ULL;
+	u64 v = (sel_iova() & 0x000ffffffffff000ULL) | rd8();
+	static int mem = -1;
+
+	if (mem < 0)
+		mem = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+	if (mem >= 0 && pwrite(mem, &v, sizeof(v), (off_t)addr) < 0 &&
+	    debug)
+		fprintf(stderr, "fuzz: no stage-1 entry at %#llx\n",
+			(unsigned long long)addr);
+}
+
 static void op_unmap(void)
 {
 	int fd = sel_fd(K_IOASID);
@@ -819,7 +910,7 @@ static void op_create(void)
 	b = rd8();
 	put32(&a, 16, b == FZ_RAW ? rd32() : b < 0xe0 ? b % 22 : b);
 	b = rd8();
-	put32(&a, 24, b == FZ_RAW ? rd32() : b < 0xf0 ? b & 1 : b);
+	put32(&a, 24, b == FZ_RAW ? rd32() : b < 0xf0 ? b % 3 : b);
 	b = rd8();
 	if (flags & IOASID_TEST_DEVICE_GROUP || b >= 0xf0)
 		group = sel_fd_b(K_DEVICE, b);
@@ -1427,6 +1518,18 @@ static void run(void)
 			break;
 		case FZ_NEST:
 			op_nest();
+			break;
+		case FZ_BIND_PGTABLE:
+			op_bind_pgtable();
+			break;
+		case FZ_UNBIND_PGTABLE:
+			op_unbind_pgtable();
+			break;
+		case FZ_INVALIDATE:
+			op_invalidate();
+			break;
+		case FZ_S1_ENTRY:
+			op_s1_entry();
 			break;
 		case FZ_T_CAPS:
 			op_simple(K_TESTIF, IOASID_TEST_GET_CAPS,

@@ -76,6 +76,21 @@ enum fz_op {
 				 * process would: every descriptor closes with
 				 * the signal pending */
 	FZ_NEST,		/* fd place argsz flags parent-id tweaks */
+	FZ_BIND_PGTABLE,	/* fd place argsz flags id format root tweaks;
+				 * format: < 0xf0 b % 3, 0xff raw u32, else b */
+	FZ_UNBIND_PGTABLE,	/* fd place argsz flags id tweaks */
+	FZ_INVALIDATE,		/* fd place argsz flags id entry-len n where
+				 * entries tweaks: entry-len < 0xf0 32, else a
+				 * table; n entries (n < 0xf0: n % 9, else a
+				 * raw u32 count with at most 8 built), each
+				 * flags type pasid addr length, built in the
+				 * output page; where: < 0xf0 the output
+				 * page, else an address selector */
+	FZ_S1_ENTRY,		/* addr value-iova bits: the u64 entry of a
+				 * user stage-1 table, (iova & bits 12-51) |
+				 * bits, written at the 8-aligned address (if
+				 * it is mapped at all, whatever its
+				 * protection) */
 	FZ_NR_OPS
 };
 

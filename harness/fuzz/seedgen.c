@@ -281,6 +281,50 @@ static void seed_race_nest(struct seed *s)
 	P(s, FZ_DETACH, FD0, HEAD, ID(2), 0, END);
 }
 
+/* a stage-1 entry written in region 1 at page @page: next GPA page @to */
+#define S1_ENTRY(s, page, to, bits) \
+	P(s, FZ_S1_ENTRY, REG(1, page), IOVA_4K(to), bits)
+
+/* hardware nesting on a device of class N: guest memory (region 1) at
+ * GPA 0, a four-level table in it (GIOVA 0 -> GPA 0x5000), bound to a
+ * child with the default route and a PASID route on it, DMA walked, the
+ * leaf changed, a batch of invalidations, the parent's unmap under the
+ * table, then the table unbound and everything undone in turn */
+static void seed_hw_nest(struct seed *s)
+{
+	P(s, FZ_OPEN_IOASID, 0);
+	P(s, FZ_OPEN_TESTIF, 0);
+	P(s, FZ_ALLOC, FD0, HEAD, END);
+	open_dev(s, 8, 2);
+	P(s, FZ_BIND, FD0, HEAD, FD0, END);	/* vals: label, ioasid */
+	P(s, FZ_ATTACH, FD0, HEAD, ID(1), 0, END);
+	P(s, FZ_MAP, FD0, HEADF(3), ID(1), REG(1, 0), 0xc0, PAGES_16, END);
+	S1_ENTRY(s, 1, 2, 0x07);
+	S1_ENTRY(s, 2, 3, 0x07);
+	S1_ENTRY(s, 3, 4, 0x07);
+	S1_ENTRY(s, 4, 5, 0x07);
+	P(s, FZ_NEST, FD0, HEAD, ID(1), END);	/* vals: child, label, ioasid */
+	P(s, FZ_BIND_PGTABLE, FD0, HEAD, ID(0), 1, IOVA_4K(1), END);
+	P(s, FZ_ATTACH, FD0, HEAD, ID(0), 0, END);
+	P(s, FZ_ATTACH, FD0, HEADF(1), ID(0), 4, END);	/* PASID 5 */
+	P(s, FZ_T_DMA, FD0, HEAD, 0, 0xc0, 0x0d, 0, 0x80, 0, END);
+	P(s, FZ_T_DMA, FD0, HEADF(3), 4, 0xc0, 0x03, 0, 0x80, 0, END);
+	S1_ENTRY(s, 4, 6, 0x03);
+	P(s, FZ_T_DMA, FD0, HEADF(1), 0, 0xc0, 0x03, 0, 0x80, 0, END);
+	P(s, FZ_INVALIDATE, FD0, HEAD, ID(0), 0, 3,
+	  0, 0, 0, 0xc0, 0xc0,
+	  2, 0, 0, 0xc0, 0,
+	  1, 0, 4, 0xc0, 0xc0,
+	  0, END);
+	P(s, FZ_T_DMA, FD0, HEADF(1), 0, 0xc0, 0x03, 0, 0x80, 0, END);
+	P(s, FZ_UNMAP, FD0, HEADF(1), ID(2), 0xc0, 0xc0, END);
+	P(s, FZ_T_DMA, FD0, HEAD, 0, 0xc0, 0x0d, 0, 0x80, 0, END);
+	P(s, FZ_UNBIND_PGTABLE, FD0, HEAD, ID(0), END);
+	P(s, FZ_DETACH, FD0, HEADF(1), ID(0), 4, END);
+	P(s, FZ_DETACH, FD0, HEAD, ID(0), 0, END);
+	P(s, FZ_FREE, FD0, HEAD, ID(0), END);
+}
+
 static void write_seed(const char *dir, int k, struct seed *s)
 {
 	char path[4096];
@@ -299,7 +343,7 @@ int main(int argc, char **argv)
 	static void (*const seeds[])(struct seed *) = {
 		seed_dma, seed_pasid, seed_group, seed_register, seed_replace,
 		seed_race_free, seed_race_close, seed_race_kill, seed_foreign,
-		seed_nest, seed_race_nest,
+		seed_nest, seed_race_nest, seed_hw_nest,
 	};
 	unsigned int i, n = sizeof(seeds) / sizeof(seeds[0]);
 	int k = 0;

@@ -448,6 +448,55 @@ static uint64_t u64_at(const unsigned char *b, size_t off)
 	return v;
 }
 
+/* IOASID_INVALIDATE_CACHE, its entries re-built as the fuzzer builds them */
+static void encode_invalidate(struct rec *r, int fd, unsigned long arg,
+			      unsigned char *b)
+{
+	static const uint32_t lens[] = { 0, 31, 40, 64, 4096, 4097,
+					 0xffffffff };
+	uint32_t len, n, i, k;
+	unsigned char e[64];
+	uint64_t entries;
+
+	op(r, FZ_INVALIDATE);
+	sel_fd(r, fd);
+	head(r, arg, sizeof(struct ioasid_invalidate_cache), b);
+	sel_id(r, u32_at(b, 8));
+	len = u32_at(b, 12);
+	for (k = 0; k < 7 && lens[k] != len; k++)
+		;
+	if (len == 32 || k == 7)
+		len = 32;	/* a length the fuzzer has not: the usual one */
+	put8(r, len == 32 ? 0 : 0xf0 + k);
+	n = u32_at(b, 16);
+	if (n <= 8) {
+		put8(r, n);
+	} else {
+		put8(r, 0xf0);
+		put32(r, n);
+	}
+	entries = u64_at(b, 24);
+	for (i = 0; i < n && i < 8 && len >= 32 && len <= 64; i++) {
+		memset(e, 0, sizeof(e));
+		peek(e, entries + (uint64_t)i * len, len);
+		put8(r, u32_at(e, 0) <= 3 ? u32_at(e, 0) : 0xf0);
+		put8(r, u32_at(e, 4) ? 0xf0 : 0);
+		put8(r, FZ_RAW);
+		put32(r, u32_at(e, 8));
+		sel_raw64(r, u64_at(e, 16));
+		sel_len(r, u64_at(e, 24));
+		if (len > 32)
+			put8(r, e[32] ? 0xf0 : 0);
+	}
+	if (peek(e, entries, 1)) {
+		put8(r, 0);
+	} else {
+		put8(r, 0xf0);
+		sel_addr(r, entries);
+	}
+	tweaks(r, b, sizeof(struct ioasid_invalidate_cache), RSV(20, 4));
+}
+
 static void encode(struct rec *r, int fd, unsigned long req,
 		   unsigned long arg)
 {
@@ -525,6 +574,25 @@ static void encode(struct rec *r, int fd, unsigned long req,
 		sel_id(r, u32_at(b, 8));
 		tweaks(r, b, sizeof(struct ioasid_create_nesting), RSV(0, 0));
 		return;
+	case IOASID_BIND_PGTABLE:
+		op(r, FZ_BIND_PGTABLE);
+		sel_fd(r, fd);
+		head(r, arg, sizeof(struct ioasid_bind_pgtable), b);
+		sel_id(r, u32_at(b, 8));
+		sel_raw32(r, u32_at(b, 12), 3);
+		sel_raw64(r, u64_at(b, 16));
+		tweaks(r, b, sizeof(struct ioasid_bind_pgtable), RSV(0, 0));
+		return;
+	case IOASID_UNBIND_PGTABLE:
+		op(r, FZ_UNBIND_PGTABLE);
+		sel_fd(r, fd);
+		head(r, arg, sizeof(struct ioasid_unbind_pgtable), b);
+		sel_id(r, u32_at(b, 8));
+		tweaks(r, b, sizeof(struct ioasid_unbind_pgtable), RSV(12, 4));
+		return;
+	case IOASID_INVALIDATE_CACHE:
+		encode_invalidate(r, fd, arg, b);
+		return;
 	case IOASID_UNMAP_DMA:
 		op(r, FZ_UNMAP);
 		sel_fd(r, fd);
@@ -547,7 +615,7 @@ static void encode(struct rec *r, int fd, unsigned long req,
 		sel_fd(r, fd);
 		head(r, arg, sizeof(struct ioasid_test_create_device), b);
 		sel_raw32(r, u32_at(b, 16), 22);
-		sel_raw32(r, u32_at(b, 24), 2);
+		sel_raw32(r, u32_at(b, 24), 3);
 		group = (int)u32_at(b, 28);
 		if (u32_at(b, 4) & IOASID_TEST_DEVICE_GROUP)
 			sel_fd(r, group);
@@ -605,7 +673,7 @@ static void encode(struct rec *r, int fd, unsigned long req,
 		sel_len(r, len);
 		put8(r, len > 0x1ffff ? 0xf0 : 0);
 		sel_addr(r, u64_at(b, 32));
-		tweaks(r, b, sizeof(struct ioasid_test_dma), RSV(0, 0));
+		tweaks(r, b, sizeof(struct ioasid_test_dma), RSV(52, 4));
 		return;
 	}
 	case IOASID_TEST_IOTLB:
