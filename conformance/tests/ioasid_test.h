@@ -937,6 +937,10 @@ static inline uint64_t *s1_entry(struct s1_tables *t, uint64_t iova,
 				return NULL;
 			*e = (t->gpa + t->used++ * TEST_PAGE) | S1_RW;
 		}
+		/* an entry a test pointed outside the pool: not ours */
+		if ((*e & S1_ADDR) < t->gpa ||
+		    (*e & S1_ADDR) >= t->gpa + t->npages * TEST_PAGE)
+			return NULL;
 		table = s1_table_at(t, *e & S1_ADDR);
 	}
 	return &table[(iova >> (12 + 9 * level)) % S1_ENTRIES];
