@@ -841,14 +841,21 @@ static inline long ioasid_inv(int fd, uint32_t ioasid, uint32_t flags,
 #define ioasid_inv_range(fd, ioasid, addr, length) \
 	ioasid_inv(fd, ioasid, IOASID_INV_RANGE, 0, addr, length)
 
+/* Where a DMA was blocked, as IOASID_TEST_DMA reports it. */
+struct dma_fault {
+	uint64_t iova;		/* the first address blocked */
+	uint32_t stage;		/* IOASID_TEST_STAGE_* */
+	uint64_t parent_iova;	/* of a stage-2 failure */
+};
+
 /*
  * A DMA by @dev through route @pasid (NO_PASID: the RID), as route_dma(),
- * that also reports where it was blocked: the stage (IOASID_TEST_STAGE_*)
- * in *@stage and the parent IOVA of a stage-2 failure in *@parent_iova.
+ * that also reports where it was blocked in *@f (poisoned on input, so
+ * that a field the kernel left alone shows).
  */
 static inline long route_dma_fault(int dev, int pasid, uint64_t iova,
 				   void *buf, uint64_t length, int write,
-				   uint32_t *stage, uint64_t *parent_iova)
+				   struct dma_fault *f)
 {
 	struct ioasid_test_dma arg = {
 		.argsz = sizeof(arg),
@@ -859,6 +866,7 @@ static inline long route_dma_fault(int dev, int pasid, uint64_t iova,
 		.iova = iova,
 		.length = length,
 		.buffer = (uintptr_t)buf,
+		.out_fault_iova = 0xbadbadbadull,
 		.out_fault_stage = 0xbad,
 		.out_fault_parent_iova = 0xbadbadbadull,
 	};
@@ -866,8 +874,9 @@ static inline long route_dma_fault(int dev, int pasid, uint64_t iova,
 
 	if (ret < 0)
 		return ret;
-	*stage = arg.out_fault_stage;
-	*parent_iova = arg.out_fault_parent_iova;
+	f->iova = arg.out_fault_iova;
+	f->stage = arg.out_fault_stage;
+	f->parent_iova = arg.out_fault_parent_iova;
 	return arg.out_status;
 }
 

@@ -248,28 +248,17 @@ static void expect_blocked(struct __test_metadata *_metadata, int line,
 			   int dev, int pasid, uint64_t iova, int write,
 			   uint32_t status, uint32_t stage, uint64_t piova)
 {
+	struct dma_fault f;
 	uint8_t buf[8];
-	struct ioasid_test_dma arg = {
-		.argsz = sizeof(arg),
-		.flags = (write ? IOASID_TEST_DMA_WRITE : 0) |
-			 (pasid != NO_PASID ? IOASID_TEST_DMA_PASID : 0),
-		.pasid = pasid == NO_PASID ? 0 : pasid,
-		.out_status = 0xffffffffu,
-		.iova = iova,
-		.length = sizeof(buf),
-		.buffer = (uintptr_t)buf,
-		.out_fault_iova = 0xbadbadbadull,
-		.out_fault_stage = 0xbad,
-		.out_fault_parent_iova = 0xbadbadbadull,
-	};
+	long st;
 
 	memset(buf, 0xee, sizeof(buf));
-	ASSERT_EQ(0, ioasid_ioctl(dev, IOASID_TEST_DMA, &arg))
-		TH_LOG("line %d", line);
-	EXPECT_EQ(status, arg.out_status) TH_LOG("line %d", line);
-	EXPECT_EQ(iova, arg.out_fault_iova) TH_LOG("line %d", line);
-	EXPECT_EQ(stage, arg.out_fault_stage) TH_LOG("line %d", line);
-	EXPECT_EQ(piova, arg.out_fault_parent_iova) TH_LOG("line %d", line);
+	st = route_dma_fault(dev, pasid, iova, buf, sizeof(buf), write, &f);
+	ASSERT_LE(0, st) TH_LOG("line %d", line);
+	EXPECT_EQ(status, st) TH_LOG("line %d", line);
+	EXPECT_EQ(iova, f.iova) TH_LOG("line %d", line);
+	EXPECT_EQ(stage, f.stage) TH_LOG("line %d", line);
+	EXPECT_EQ(piova, f.parent_iova) TH_LOG("line %d", line);
 }
 
 #define EXPECT_BLOCKED(dev, pasid, iova, write, status, stage, piova) \
@@ -571,16 +560,15 @@ TEST_F(hw, small_leaves_reach_the_pages_the_table_names)
 static bool leaf_page_ok(const uint8_t *ram, int dev, int pasid,
 			 uint64_t iova, uint64_t gpa, int want)
 {
-	uint64_t piova = 0;
-	uint32_t stage = 0;
+	struct dma_fault f;
 	uint8_t byte = 0;
 	long st;
 
-	st = route_dma_fault(dev, pasid, iova, &byte, 1, 0, &stage, &piova);
+	st = route_dma_fault(dev, pasid, iova, &byte, 1, 0, &f);
 	if (want >= 0)
 		return st == IOASID_TEST_DMA_OK &&
 		       byte == ram[want * PG + iova % PG];
-	return st == NO_XLATE && stage == STAGE2 && piova == gpa;
+	return st == NO_XLATE && f.stage == STAGE2 && f.parent_iova == gpa;
 }
 
 /* The RAM page that the parent maps at page @k of GPA_2M, or -1. */
@@ -2165,21 +2153,20 @@ static void *race_editor(void *arg)
 static void *race_unmapper(void *arg)
 {
 	struct hw_race *r = arg;
-	uint32_t stage;
-	uint64_t piova;
+	struct dma_fault f;
 	uint8_t byte;
 	int i;
 
 	for (i = 0; i < RACE_ROUNDS; i++) {
 		if (ioasid_unmap(r->fd, r->gpa, GPA(2), PG) != PG)
 			r->wrong[1]++;
-		if (route_dma_fault(r->dev1, P1, RY, &byte, 1, 0, &stage,
-				    &piova) != NO_XLATE ||
-		    stage != STAGE2 || piova != GPA(2))
+		if (route_dma_fault(r->dev1, P1, RY, &byte, 1, 0, &f) !=
+			    NO_XLATE ||
+		    f.stage != STAGE2 || f.parent_iova != GPA(2))
 			r->wrong[1]++;
-		if (route_dma_fault(r->dev2, NO_PASID, RY, &byte, 1, 0, &stage,
-				    &piova) != NO_XLATE ||
-		    stage != STAGE2 || piova != GPA(2))
+		if (route_dma_fault(r->dev2, NO_PASID, RY, &byte, 1, 0, &f) !=
+			    NO_XLATE ||
+		    f.stage != STAGE2 || f.parent_iova != GPA(2))
 			r->wrong[1]++;
 		if (ioasid_map(r->fd, r->gpa, r->ram + 2 * PG, GPA(2), PG,
 			       IOASID_DMA_RW) ||

@@ -334,13 +334,12 @@ TEST_F(scn, rfc_5_3_ioasid_nesting_in_software)
 static bool dma_blocked_at(int dev, int pasid, uint64_t iova, uint32_t stage,
 			   uint64_t parent_iova)
 {
-	uint64_t piova = 0;
-	uint32_t st = 0;
+	struct dma_fault f;
 	uint8_t byte;
 
-	return route_dma_fault(dev, pasid, iova, &byte, 1, 0, &st, &piova) ==
+	return route_dma_fault(dev, pasid, iova, &byte, 1, 0, &f) ==
 		       IOASID_TEST_DMA_NO_TRANSLATION &&
-	       st == stage && piova == parent_iova;
+	       f.stage == stage && f.parent_iova == parent_iova;
 }
 
 /* A DMA read by @dev through route @pasid of 4 bytes at @iova is @expect. */
