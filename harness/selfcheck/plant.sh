@@ -76,7 +76,7 @@ lock)
 	;;
 sleep)
 	plant mock_iommu.c \
-		's/^\t\tmock_iotlb_flush(route->ep, route->pasid, first,$/\t\tkfree(kmalloc(8, GFP_KERNEL));\n&/' \
+		'/^static void mock_flush_routes(/,/^}/s/^\t\tmock_iotlb_flush(route->ep, route->pasid, first, last);$/\t\tkfree(kmalloc(8, GFP_KERNEL));\n&/' \
 		'kfree(kmalloc(8, GFP_KERNEL));'
 	select='dma_test.*'
 	expect='sleeping function called from invalid context'
