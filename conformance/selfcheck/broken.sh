@@ -64,7 +64,7 @@ iotlb)
 	;;
 replace)
 	broken=REQ-NEST-ATTACH-RID exact=0
-	sed -i '/^static void mock_replace(/,/^}/s/^\tmock_iotlb_flush(ep, pasid, 0, ULONG_MAX);$/\tif (0)\n&/' \
+	sed -i '/^static void mock_replace(/,/^}/s/^\tmock_route_moved(ep, pasid);$/\tif (0)\n&/' \
 		"$dir/mock_iommu.c"
 	grep -q '^	if (0)$' "$dir/mock_iommu.c" ||
 		fail "the break no longer applies to mock_iommu.c"

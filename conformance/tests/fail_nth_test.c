@@ -822,6 +822,73 @@ FAIL_NTH_TEST(hw_nesting_then_close, "REQ-IOASID-CLOSE, REQ-UNBIND-DETACHES, REQ
 	return ret > 0 ? -EBADE : ret;
 }
 
+/*
+ * A PASID table from start to end: one page of entries, entry 0 naming
+ * the user table of sweep_hw_begin(), bound to the child that the
+ * device's default route moves to; DMA without a PASID walked through
+ * the entry, the cache of entries and the IOTLB invalidated, then
+ * everything undone in order.
+ */
+FAIL_NTH_TEST(pasid_table, "REQ-NEST-PT-BIND, REQ-NEST-PT-UNBIND, REQ-NEST-PT-INV, REQ-ERR-RESOURCE")
+{
+	struct ioasid_cache_inv inv[2] = {
+		{ .type = IOASID_CACHE_PASID },
+		{ .type = IOASID_CACHE_IOTLB },
+	};
+	uint8_t *ptab = test_memory(TEST_PAGE, TEST_PAGE, 0);
+	size_t length;
+	uint8_t *buf = sweep_memory(&length);
+	uint8_t byte = 0;
+	struct s1_tables t;
+	struct sweep_ctx c;
+	uint32_t handled = 0;
+	long ret, child = 0;
+
+	if (ptab == MAP_FAILED)
+		return -ENOMEM;
+	if (!buf) {
+		munmap(ptab, TEST_PAGE);
+		return -ENOMEM;
+	}
+	ret = sweep_hw_begin(&c, &t, buf, length, &child);
+	if (!ret) {
+		((uint64_t *)ptab)[0] = PASID_ENTRY(t.gpa);
+		ret = ioasid_map(c.fd, c.id, ptab, 3 * SWEEP_IOVA, TEST_PAGE,
+				 IOASID_DMA_READ);
+	}
+	if (!ret)
+		ret = device_attach(c.dev, child);
+	if (!ret)
+		ret = pasid_table_bind(c.fd, child, 3 * SWEEP_IOVA, 9);
+	if (!ret) {
+		buf[TEST_PAGE + 9] = 0xa5;
+		ret = dma_read(c.dev, TEST_PAGE + 9, &byte, 1);
+		if (!ret && byte != 0xa5)
+			ret = -EBADE;
+	}
+	if (!ret) {
+		ret = ioasid_invalidate(c.fd, child, inv, 2, &handled);
+		if (!ret && handled != 2)
+			ret = -EBADE;
+	}
+	if (!ret)
+		ret = pasid_table_unbind(c.fd, child);
+	if (!ret)
+		ret = device_detach(c.dev, child);
+	if (!ret)
+		ret = ioasid_free_one(c.fd, child);
+	if (!ret) {
+		ret = ioasid_unmap_all(c.fd, c.id);
+		if (ret >= 0)
+			ret = ret == (long)(length + (t.npages + 1) * TEST_PAGE) ?
+			      0 : -EBADE;
+	}
+	sweep_ctx_close(&c);
+	s1_release(&t);
+	munmap(ptab, TEST_PAGE);
+	return ret > 0 ? -EBADE : ret;
+}
+
 /* Mappings left for the end of the context to remove. */
 FAIL_NTH_TEST(map_then_close, "REQ-UNMAP-UNPIN, REQ-IOASID-CLOSE, REQ-ERR-RESOURCE")
 {

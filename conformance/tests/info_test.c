@@ -39,6 +39,7 @@ static void expect_empty_info(struct __test_metadata *_metadata,
 	EXPECT_EQ(0, info->num_reserved);
 	EXPECT_EQ(0, info->out_parent);
 	EXPECT_EQ(0, info->out_children);
+	EXPECT_EQ(0, info->out_pasid_formats);
 }
 
 /* VmPin of this process in kB, relative to @base, in pages. */
@@ -162,7 +163,7 @@ TEST_F(ctx, info_bad_arguments)
 
 	REQ(REQ-ARG-SIZE-MIN, REQ-ARG-SIZE-MAX, REQ-ARG-TAIL, REQ-ARG-FLAGS,
 	    REQ-ARG-FAULT, REQ-ARG-NOCHANGE, REQ-INFO);
-	ASSERT_EQ(80, sizeof(valid));
+	ASSERT_EQ(88, sizeof(valid));
 	check_bad_args_min(_metadata, self->fd, IOASID_GET_INFO, &valid,
 			   sizeof(valid), 72, 0, NO_RESERVED);
 	ASSERT_EQ(0, ioasid_get_info(self->fd, self->a, &info));
@@ -298,11 +299,12 @@ TEST_F(info, info_reports_the_iommu_of_class_b)
 }
 
 /*
- * Without hardware nesting, out_formats reads 0 in every state, whatever
- * the caller left in it: before the first attach, and behind either class
- * of mock IOMMU that nests in software; the nesting outputs are written
- * whatever the caller left in them too.  (Class N's formats are checked
- * in nesting_hw_test.)
+ * Without hardware nesting, out_formats and out_pasid_formats read 0 in
+ * every state, whatever the caller left in them: before the first attach,
+ * and behind either class of mock IOMMU that nests in software; the
+ * nesting outputs are written whatever the caller left in them too.
+ * (Class N's formats are checked in nesting_hw_test and
+ * nesting_pasid_test.)
  */
 TEST_F(info, the_formats_field_reads_zero_without_hardware_nesting)
 {
@@ -329,6 +331,7 @@ TEST_F(info, the_formats_field_reads_zero_without_hardware_nesting)
 			EXPECT_EQ(step ? IOASID_NESTING_SW : 0,
 				  info.out_nesting);
 			EXPECT_EQ(0, info.out_formats);
+			EXPECT_EQ(0, info.out_pasid_formats);
 			EXPECT_EQ(0, info.out_parent);
 			EXPECT_EQ(0, info.out_children);
 		}

@@ -798,6 +798,34 @@ static inline long ioasid_unbind_pgtable(int fd, uint32_t ioasid)
 	return ioasid_ioctl(fd, IOASID_UNBIND_PGTABLE, &arg);
 }
 
+/* IOASID_BIND_PASID_TABLE of format TEST, 2^@bits entries at @base. */
+static inline long pasid_table_bind(int fd, uint32_t ioasid, uint64_t base,
+				    uint32_t bits)
+{
+	struct ioasid_bind_pasid_table arg = {
+		.argsz = sizeof(arg),
+		.ioasid = ioasid,
+		.format = IOASID_PASID_FORMAT_TEST,
+		.base = base,
+		.pasid_bits = bits,
+	};
+
+	return ioasid_ioctl(fd, IOASID_BIND_PASID_TABLE, &arg);
+}
+
+static inline long pasid_table_unbind(int fd, uint32_t ioasid)
+{
+	struct ioasid_unbind_pasid_table arg = {
+		.argsz = sizeof(arg),
+		.ioasid = ioasid,
+	};
+
+	return ioasid_ioctl(fd, IOASID_UNBIND_PASID_TABLE, &arg);
+}
+
+/* A PASID-table entry of format TEST naming the root at @root. */
+#define PASID_ENTRY(root)	(((root) & S1_ADDR) | 1ull)
+
 /*
  * IOASID_INVALIDATE_CACHE of @ioasid with the @n entries at @e; 0 or
  * -errno, with the entries handled in *@handled when it is not NULL.

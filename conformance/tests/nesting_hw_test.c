@@ -1744,8 +1744,12 @@ static const struct {
 	struct ioasid_cache_inv e;
 	long ret;
 } entry_cases[] = {
-	{ { .type = 1 }, -EOPNOTSUPP },
+	{ { .type = 2 }, -EOPNOTSUPP },
 	{ { .type = 0xffffffffu }, -EOPNOTSUPP },
+	/* the cache of PASID-table entries, which this child has none of */
+	{ { .type = IOASID_CACHE_PASID }, -EINVAL },
+	{ { .type = IOASID_CACHE_PASID, .flags = IOASID_INV_PASID,
+	    .pasid = P1 }, -EINVAL },
 	{ { .__reserved = 1 }, -EINVAL },
 	{ { .__reserved = 0x80000000u }, -EINVAL },
 	{ { .flags = IOASID_INV_PASID, .pasid = 1u << 20 }, -EINVAL },
@@ -1780,7 +1784,8 @@ static const struct {
 	  -EINVAL },
 	/* the order of the checks */
 	{ { .flags = 1 << 2, .__reserved = 1 }, -EOPNOTSUPP },
-	{ { .type = 1, .pasid = 1, .addr = 1 }, -EOPNOTSUPP },
+	{ { .type = 2, .pasid = 1, .addr = 1 }, -EOPNOTSUPP },
+	{ { .type = IOASID_CACHE_PASID, .pasid = 1 }, -EINVAL },
 };
 
 /*
@@ -1796,7 +1801,7 @@ TEST_F(hw, invalidate_entries_are_checked)
 	uint32_t handled;
 	unsigned int i;
 
-	REQ(REQ-NEST-INV-ARGS, REQ-NEST-INV-BATCH, REQ-ERR-RESOURCE);
+	REQ(REQ-NEST-INV-ARGS, REQ-NEST-INV-BATCH, REQ-NEST-PT-INV, REQ-ERR-RESOURCE);
 	for (i = 0; i < ARRAY_SIZE(entry_cases); i++) {
 		handled = 0xdead;
 		EXPECT_EQ(entry_cases[i].ret,
@@ -1823,6 +1828,20 @@ TEST_F(hw, invalidate_entries_are_checked)
 					     &handled));
 	EXPECT_EQ(0, handled);
 	munmap(none, PG);
+	/* an array at the very top: its first entry would wrap around */
+	{
+		struct ioasid_invalidate_cache arg = {
+			.argsz = sizeof(arg),
+			.ioasid = self->child,
+			.entry_len = 40,
+			.entry_num = 2,
+			.entries = ~0ull - 16,
+		};
+
+		EXPECT_EQ(-EFAULT, ioasid_ioctl(self->fd,
+						IOASID_INVALIDATE_CACHE, &arg));
+		EXPECT_EQ(0, arg.entry_num);
+	}
 }
 
 /* What entry 3 of the batch has in each round of the test below. */
@@ -1903,7 +1922,7 @@ TEST_F(hw, a_batch_stops_at_its_first_bad_entry)
 			bad->flags |= 1 << 4;
 			break;
 		case BATCH_TYPE:
-			bad->type = 1;
+			bad->type = 2;
 			break;
 		case BATCH_RESERVED:
 			bad->__reserved = 1;

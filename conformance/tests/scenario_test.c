@@ -596,6 +596,148 @@ TEST_F(scn, rfc_5_5_guest_sva)
 }
 
 /*
+ * 5.7: the guest's PASID table lies in guest memory.  A child for dev1's
+ * PASID space holds it, with dev1's default route; the guest's address
+ * spaces behind its PASIDs are children of their own, attached with the
+ * guest's PASIDs and bound so that the kernel knows who owns them, not
+ * written into the PASID table, which the IOMMU reads as the guest wrote
+ * it.  Entries and translations stay cached until the program relays the
+ * guest's invalidations of both.
+ */
+TEST_F(scn, rfc_5_7_bind_pasid_table)
+{
+	const size_t ram_size = 1 << 20;
+	const uint64_t gpa_pasid_table = 0x10000, giova_pgtable = 0x80000;
+	const uint64_t gva_pgtable1 = 0x90000, gva_pgtable2 = 0xa0000;
+	const uint64_t gva = 0x7f0000002000ull;
+	const uint32_t gpasid1 = 5;
+	long gpa_ioasid, pasidtbl_ioasid, gva_ioasid;
+	struct s1_tables t0, t1, t2;
+	uint64_t *pasid_table;
+	int device_fd1, ioasid_fd;
+	struct ioasid_info info;
+	uint8_t *ram;
+
+	REQ(REQ-NEST-PT-BIND, REQ-NEST-PT-OWNER, REQ-NEST-PT-INV,
+	    REQ-NEST-PT-UNBIND, REQ-NEST-HW-BIND, REQ-NEST-INV,
+	    REQ-NEST-HW-UNMAP-PARENT, REQ-INFO-FORMATS, REQ-TESTIF-FORMAT,
+	    REQ-TESTIF-DMA-STAGE);
+	if (!(testif_caps(self->testif) & IOASID_TEST_CAP_HW_NESTING))
+		SKIP(return, "no test devices behind an IOMMU that nests");
+	device_fd1 = testif_create_device_ex(self->testif, 0, 8,
+					     IOASID_TEST_IOMMU_N, 0);
+	ASSERT_LE(0, device_fd1);
+	ioasid_fd = ioasid_open();
+	ASSERT_LE(0, ioasid_fd);
+	ASSERT_LE(1, device_bind(device_fd1, ioasid_fd));
+	gpa_ioasid = ioasid_alloc_one(ioasid_fd);
+	ASSERT_LE(1, gpa_ioasid);
+	ASSERT_EQ(0, device_attach(device_fd1, gpa_ioasid));
+	ram = guest_ram(ioasid_fd, gpa_ioasid, ram_size, giova_pgtable, 4, &t0);
+	ASSERT_NE(NULL, ram);
+	memset(ram + gpa_pasid_table, 0, PG);
+	memset(ram + gva_pgtable1, 0, 8 * PG);
+	pasid_table = (uint64_t *)(ram + gpa_pasid_table);
+	t1 = t0;
+	t1.mem = (uint64_t *)(ram + gva_pgtable1);
+	t1.gpa = gva_pgtable1;
+	t2 = t0;
+	t2.mem = (uint64_t *)(ram + gva_pgtable2);
+	t2.gpa = gva_pgtable2;
+	ASSERT_EQ(0, ioasid_get_info(ioasid_fd, gpa_ioasid, &info));
+	ASSERT_TRUE(info.out_pasid_formats &
+		    1ull << IOASID_PASID_FORMAT_TEST);
+
+	/* after boot: dev1's PASID space, with the guest's PASID table */
+	pasidtbl_ioasid = ioasid_nest(ioasid_fd, gpa_ioasid);
+	ASSERT_LE(1, pasidtbl_ioasid);
+	ASSERT_EQ(0, device_attach(device_fd1, pasidtbl_ioasid));
+	ASSERT_EQ(0, pasid_table_bind(ioasid_fd, pasidtbl_ioasid,
+				      gpa_pasid_table, 8));
+	EXPECT_EQ(IOASID_INFO_NESTED | IOASID_INFO_PGTABLE |
+		  IOASID_INFO_PASID_TABLE,
+		  ioasid_info_flags(ioasid_fd, pasidtbl_ioasid));
+	EXPECT_TRUE(dma_blocked_at(device_fd1, NO_PASID, 0x2000,
+				   IOASID_TEST_STAGE_1, 0));
+	EXPECT_TRUE(dma_blocked_at(device_fd1, gpasid1, gva,
+				   IOASID_TEST_STAGE_1, 0));
+
+	/* the guest's IOVA table for DMA without a PASID, in entry 0 */
+	ASSERT_EQ(0, s1_map(&t0, 0x2000, 0x1000, S1_RW, 0));
+	pasid_table[0] = PASID_ENTRY(giova_pgtable);
+	EXPECT_TRUE(route_sees(device_fd1, NO_PASID, 0x2000,
+			       "\x01\x01\x01\x01"));
+
+	/* a process address space for gpasid1: the guest writes entry 5 */
+	ASSERT_EQ(0, s1_map(&t1, gva, 0x6000, S1_RW, 0));
+	pasid_table[gpasid1] = PASID_ENTRY(gva_pgtable1);
+	/* the vIOMMU sees it: an IOASID to own gpasid1, bound to track it */
+	gva_ioasid = ioasid_nest(ioasid_fd, gpa_ioasid);
+	ASSERT_LE(1, gva_ioasid);
+	ASSERT_EQ(0, device_attach_pasid(device_fd1, gva_ioasid, gpasid1));
+	ASSERT_EQ(0, ioasid_bind_test(ioasid_fd, gva_ioasid, gva_pgtable1));
+	EXPECT_TRUE(route_sees(device_fd1, gpasid1, gva, "\x06\x06\x06\x06"));
+	EXPECT_TRUE(route_sees(device_fd1, NO_PASID, 0x2000,
+			       "\x01\x01\x01\x01"));
+
+	/* the guest remaps its page; the IOTLB of its owner is invalidated */
+	ASSERT_EQ(0, s1_map(&t1, gva, 0x7000, S1_RW, 0));
+	EXPECT_TRUE(route_sees(device_fd1, gpasid1, gva, "\x06\x06\x06\x06"));
+	ASSERT_EQ(0, ioasid_inv_pasid(ioasid_fd, gva_ioasid, gpasid1));
+	EXPECT_TRUE(route_sees(device_fd1, gpasid1, gva, "\x07\x07\x07\x07"));
+
+	/* the guest gives gpasid1 another table: entry, then IOTLB */
+	memset(ram + gva_pgtable2, 0, 4 * PG);
+	ASSERT_EQ(0, s1_map(&t2, gva, 0x8000, S1_RW, 0));
+	pasid_table[gpasid1] = PASID_ENTRY(gva_pgtable2);
+	ASSERT_EQ(0, ioasid_inv_pasid(ioasid_fd, gva_ioasid, gpasid1));
+	/* the IOMMU still holds the old entry */
+	EXPECT_TRUE(route_sees(device_fd1, gpasid1, gva, "\x07\x07\x07\x07"));
+	{
+		struct ioasid_cache_inv inv[2] = {
+			{ .flags = IOASID_INV_PASID, .type = IOASID_CACHE_PASID,
+			  .pasid = gpasid1 },
+			{ .flags = IOASID_INV_PASID, .type = IOASID_CACHE_IOTLB,
+			  .pasid = gpasid1 },
+		};
+		uint32_t handled = 0;
+
+		ASSERT_EQ(0, ioasid_invalidate(ioasid_fd, pasidtbl_ioasid, inv,
+					       2, &handled));
+		EXPECT_EQ(2, handled);
+	}
+	EXPECT_TRUE(route_sees(device_fd1, gpasid1, gva, "\x08\x08\x08\x08"));
+	ASSERT_EQ(0, ioasid_unbind_pgtable(ioasid_fd, gva_ioasid));
+	ASSERT_EQ(0, ioasid_bind_test(ioasid_fd, gva_ioasid, gva_pgtable2));
+	EXPECT_TRUE(route_sees(device_fd1, NO_PASID, 0x2000,
+			       "\x01\x01\x01\x01"));
+
+	/* the program takes the PASID table's page away: stage 2 */
+	EXPECT_EQ(PG, ioasid_unmap(ioasid_fd, gpa_ioasid, gpa_pasid_table,
+				   PG));
+	EXPECT_TRUE(dma_blocked_at(device_fd1, gpasid1, gva,
+				   IOASID_TEST_STAGE_2,
+				   gpa_pasid_table + gpasid1 * 8));
+	EXPECT_TRUE(dma_blocked_at(device_fd1, NO_PASID, 0x2000,
+				   IOASID_TEST_STAGE_2, gpa_pasid_table));
+
+	/* the guest turns its vIOMMU off: the GPA space alone again */
+	ASSERT_EQ(0, pasid_table_unbind(ioasid_fd, pasidtbl_ioasid));
+	ASSERT_EQ(0, device_detach_pasid(device_fd1, gva_ioasid, gpasid1));
+	ASSERT_EQ(0, device_detach(device_fd1, pasidtbl_ioasid));
+	EXPECT_TRUE(route_sees(device_fd1, NO_PASID, 0x2000,
+			       "\x02\x02\x02\x02"));
+	EXPECT_TRUE(dma_blocked_at(device_fd1, gpasid1, gva,
+				   IOASID_TEST_STAGE_NONE, 0));
+	EXPECT_EQ(0, ioasid_free_one(ioasid_fd, gva_ioasid));
+	EXPECT_EQ(0, ioasid_free_one(ioasid_fd, pasidtbl_ioasid));
+	close(device_fd1);
+	close(ioasid_fd);
+	EXPECT_EQ(0, charged_pages());
+	munmap(ram, ram_size);
+}
+
+/*
  * One side of "two processes that share nothing": open /dev/ioasid and
  * the test interface, create and attach a device, map private memory
  * filled with @mine at IOVA 0x10000, then, in step with the other side

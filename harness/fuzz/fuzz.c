@@ -807,6 +807,34 @@ static void op_unbind_pgtable(void)
 	fz_ioctl_arg(fd, IOASID_UNBIND_PGTABLE, &a);
 }
 
+static void op_bind_pasid_table(void)
+{
+	int fd = sel_fd(K_IOASID);
+	struct argbuf a;
+	u8 b;
+
+	arg_begin(&a, sizeof(struct ioasid_bind_pasid_table));
+	arg_head(&a, 32, 0);
+	put32(&a, 8, sel_id());
+	b = rd8();
+	put32(&a, 12, b == FZ_RAW ? rd32() : b < 0xf0 ? b % 3 : b);
+	put64(&a, 16, sel_iova());
+	b = rd8();
+	put32(&a, 24, b < 0xf0 ? b % 22 : rd32());
+	fz_ioctl_arg(fd, IOASID_BIND_PASID_TABLE, &a);
+}
+
+static void op_unbind_pasid_table(void)
+{
+	int fd = sel_fd(K_IOASID);
+	struct argbuf a;
+
+	arg_begin(&a, sizeof(struct ioasid_unbind_pasid_table));
+	arg_head(&a, 16, 0);
+	put32(&a, 8, sel_id());
+	fz_ioctl_arg(fd, IOASID_UNBIND_PASID_TABLE, &a);
+}
+
 /*
  * The entries of IOASID_INVALIDATE_CACHE are built in the output page
  * (entry_len apart, at most 8 of them), so that most of them are entries
@@ -839,7 +867,7 @@ static void op_invalidate(void)
 		b = rd8();
 		e.flags = b < 0xf0 ? b & 3 : b;
 		b = rd8();
-		e.type = b < 0xf0 ? 0 : b;
+		e.type = b < 0xf0 ? b & 1 : b;
 		e.pasid = sel_pasid();
 		e.addr = sel_iova();
 		e.length = sel_len();
@@ -1527,6 +1555,12 @@ static void run(void)
 			break;
 		case FZ_INVALIDATE:
 			op_invalidate();
+			break;
+		case FZ_BIND_PASID_TABLE:
+			op_bind_pasid_table();
+			break;
+		case FZ_UNBIND_PASID_TABLE:
+			op_unbind_pasid_table();
 			break;
 		case FZ_S1_ENTRY:
 			op_s1_entry();

@@ -83,9 +83,14 @@ enum fz_op {
 				 * entries tweaks: entry-len < 0xf0 32, else a
 				 * table; n entries (n < 0xf0: n % 9, else a
 				 * raw u32 count with at most 8 built), each
-				 * flags type pasid addr length, built in the
+				 * flags type pasid addr length (type: < 0xf0
+				 * b & 1, else b), built in the
 				 * output page; where: < 0xf0 the output
 				 * page, else an address selector */
+	FZ_BIND_PASID_TABLE,	/* fd place argsz flags id format base bits
+				 * tweaks; format as FZ_BIND_PGTABLE's, bits
+				 * < 0xf0 b % 22, else raw u32 */
+	FZ_UNBIND_PASID_TABLE,	/* fd place argsz flags id tweaks */
 	FZ_S1_ENTRY,		/* addr value-iova bits: the u64 entry of a
 				 * user stage-1 table, (iova & bits 12-51) |
 				 * bits, written at the 8-aligned address (if

@@ -325,6 +325,53 @@ static void seed_hw_nest(struct seed *s)
 	P(s, FZ_FREE, FD0, HEAD, ID(0), END);
 }
 
+/* a PASID table (flow 5.7) in region 1 whose entry 0 names a four-level
+ * table (entry 5 stays invalid: the selectors reach only a page's first
+ * bytes), the default route on the child that holds it, a second child
+ * owning PASID 5 with a table of its own, DMA with and without the PASID,
+ * a leaf changed and both caches invalidated, then the parent's unmap
+ * under the tables and everything undone */
+static void seed_pasid_table(struct seed *s)
+{
+	P(s, FZ_OPEN_IOASID, 0);
+	P(s, FZ_OPEN_TESTIF, 0);
+	P(s, FZ_ALLOC, FD0, HEAD, END);
+	open_dev(s, 8, 2);
+	P(s, FZ_BIND, FD0, HEAD, FD0, END);	/* vals: label, ioasid */
+	P(s, FZ_ATTACH, FD0, HEAD, ID(1), 0, END);
+	P(s, FZ_MAP, FD0, HEADF(3), ID(1), REG(1, 0), 0xc0, PAGES_16, END);
+	S1_ENTRY(s, 1, 2, 0x07);	/* table A: GIOVA 0 -> GPA 0x5000 */
+	S1_ENTRY(s, 2, 3, 0x07);
+	S1_ENTRY(s, 3, 4, 0x07);
+	S1_ENTRY(s, 4, 5, 0x07);
+	S1_ENTRY(s, 7, 2, 0x07);	/* table B: root at 0x7000, shares A's */
+	S1_ENTRY(s, 8, 1, 0x01);	/* PASID table at 0x8000: entry 0 -> A */
+	P(s, FZ_NEST, FD0, HEAD, ID(1), END);	/* vals: ptab, label, ioasid */
+	P(s, FZ_ATTACH, FD0, HEAD, ID(0), 0, END);
+	P(s, FZ_BIND_PASID_TABLE, FD0, HEAD, ID(0), 1, IOVA_4K(8), 8, END);
+	P(s, FZ_T_DMA, FD0, HEAD, 0, 0xc0, 0x0d, 0, 0x80, 0, END);
+	P(s, FZ_NEST, FD0, HEAD, ID(2), END);	/* vals: gva, ptab, label, ... */
+	P(s, FZ_ATTACH, FD0, HEADF(1), ID(0), 4, END);	/* PASID 5 */
+	P(s, FZ_BIND_PGTABLE, FD0, HEAD, ID(0), 1, IOVA_4K(7), END);
+	P(s, FZ_T_DMA, FD0, HEADF(2), 4, 0xc0, 0x03, 0, 0x80, 0, END);
+	S1_ENTRY(s, 4, 6, 0x03);
+	P(s, FZ_INVALIDATE, FD0, HEAD, ID(1), 0, 2,
+	  1, 1, 4, 0xc0, 0xc0,
+	  0, 0, 0, 0xc0, 0xc0,
+	  0, END);
+	P(s, FZ_INVALIDATE, FD0, HEAD, ID(0), 0, 1,
+	  1, 0, 4, 0xc0, 0xc0,
+	  0, END);
+	P(s, FZ_T_DMA, FD0, HEADF(3), 4, 0xc0, 0x03, 0, 0x80, 0, END);
+	P(s, FZ_UNMAP, FD0, HEADF(1), ID(3), 0xc0, 0xc0, END);
+	P(s, FZ_T_DMA, FD0, HEAD, 0, 0xc0, 0x0d, 0, 0x80, 0, END);
+	P(s, FZ_UNBIND_PASID_TABLE, FD0, HEAD, ID(1), END);
+	P(s, FZ_DETACH, FD0, HEADF(1), ID(0), 4, END);
+	P(s, FZ_DETACH, FD0, HEAD, ID(1), 0, END);
+	P(s, FZ_FREE, FD0, HEAD, ID(0), END);
+	P(s, FZ_FREE, FD0, HEAD, ID(1), END);
+}
+
 static void write_seed(const char *dir, int k, struct seed *s)
 {
 	char path[4096];
@@ -343,7 +390,7 @@ int main(int argc, char **argv)
 	static void (*const seeds[])(struct seed *) = {
 		seed_dma, seed_pasid, seed_group, seed_register, seed_replace,
 		seed_race_free, seed_race_close, seed_race_kill, seed_foreign,
-		seed_nest, seed_race_nest, seed_hw_nest,
+		seed_nest, seed_race_nest, seed_hw_nest, seed_pasid_table,
 	};
 	unsigned int i, n = sizeof(seeds) / sizeof(seeds[0]);
 	int k = 0;

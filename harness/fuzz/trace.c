@@ -480,7 +480,7 @@ static void encode_invalidate(struct rec *r, int fd, unsigned long arg,
 		memset(e, 0, sizeof(e));
 		peek(e, entries + (uint64_t)i * len, len);
 		put8(r, u32_at(e, 0) <= 3 ? u32_at(e, 0) : 0xf0);
-		put8(r, u32_at(e, 4) ? 0xf0 : 0);
+		put8(r, u32_at(e, 4) <= 1 ? u32_at(e, 4) : 0xf0);
 		put8(r, FZ_RAW);
 		put32(r, u32_at(e, 8));
 		sel_raw64(r, u64_at(e, 16));
@@ -592,6 +592,30 @@ static void encode(struct rec *r, int fd, unsigned long req,
 		return;
 	case IOASID_INVALIDATE_CACHE:
 		encode_invalidate(r, fd, arg, b);
+		return;
+	case IOASID_BIND_PASID_TABLE:
+		op(r, FZ_BIND_PASID_TABLE);
+		sel_fd(r, fd);
+		head(r, arg, sizeof(struct ioasid_bind_pasid_table), b);
+		sel_id(r, u32_at(b, 8));
+		sel_raw32(r, u32_at(b, 12), 3);
+		sel_raw64(r, u64_at(b, 16));
+		if (u32_at(b, 24) < 22) {
+			put8(r, u32_at(b, 24));
+		} else {
+			put8(r, 0xf0);
+			put32(r, u32_at(b, 24));
+		}
+		tweaks(r, b, sizeof(struct ioasid_bind_pasid_table),
+		       RSV(28, 4));
+		return;
+	case IOASID_UNBIND_PASID_TABLE:
+		op(r, FZ_UNBIND_PASID_TABLE);
+		sel_fd(r, fd);
+		head(r, arg, sizeof(struct ioasid_unbind_pasid_table), b);
+		sel_id(r, u32_at(b, 8));
+		tweaks(r, b, sizeof(struct ioasid_unbind_pasid_table),
+		       RSV(12, 4));
 		return;
 	case IOASID_UNMAP_DMA:
 		op(r, FZ_UNMAP);
