@@ -1841,6 +1841,12 @@ TEST_F(hw, invalidate_entries_are_checked)
 		EXPECT_EQ(-EFAULT, ioasid_ioctl(self->fd,
 						IOASID_INVALIDATE_CACHE, &arg));
 		EXPECT_EQ(0, arg.entry_num);
+		/* and at NULL, longer than the kernel's entry */
+		arg.entries = 0;
+		arg.entry_num = 1;
+		EXPECT_EQ(-EFAULT, ioasid_ioctl(self->fd,
+						IOASID_INVALIDATE_CACHE, &arg));
+		EXPECT_EQ(0, arg.entry_num);
 	}
 }
 

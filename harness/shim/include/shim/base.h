@@ -828,7 +828,14 @@ copy_struct_from_user(void *dst, size_t ksize, const void __user *src,
 	if (usize < ksize) {
 		memset((char *)dst + size, 0, rest);
 	} else if (usize > ksize) {
-		int ret = check_zeroed_user((const char __user *)src + size, rest);
+		/*
+		 * On the address as an integer, as the kernel (built with
+		 * -fno-strict-overflow) computes it: a user pointer may be
+		 * NULL or near the top, and the check of the tail must
+		 * fail, not the shim.
+		 */
+		int ret = check_zeroed_user((const void __user *)
+					    ((uintptr_t)src + size), rest);
 
 		if (ret <= 0)
 			return ret ?: -E2BIG;
