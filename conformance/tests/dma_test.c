@@ -74,12 +74,6 @@ FIXTURE_TEARDOWN(dma)
 #define charged_pages() \
 	((ioasid_pinned_kb() - self->locked) * 1024 / (long)PG)
 
-#define NEED_CAPS(need, what) do {					\
-	if ((self->caps & (need)) != (need))				\
-		SKIP(return, "conformance test interface lacks the %s capability", \
-		     what);						\
-} while (0)
-
 static bool bytes_are(const uint8_t *p, uint8_t value, size_t length)
 {
 	size_t i;

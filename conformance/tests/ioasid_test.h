@@ -221,6 +221,13 @@ static inline uint64_t testif_caps(int testif)
 	return caps.out_caps;
 }
 
+/* Skip the test unless its fixture's self->caps has all of @need. */
+#define NEED_CAPS(need, what) do {					\
+	if ((self->caps & (need)) != (need))				\
+		SKIP(return, "conformance test interface lacks the %s capability", \
+		     what);						\
+} while (0)
+
 /*
  * IOASID_TEST_CREATE_DEVICE with every field given: the new device's
  * descriptor, or -errno.

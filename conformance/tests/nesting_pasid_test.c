@@ -57,13 +57,9 @@
 /* The RAM page that stage-1 table @r gives child page GIOVA(@j). */
 #define ROOT_PAGE(r, j)	(NJ * (r) + (j))
 
-#define NO_XLATE	IOASID_TEST_DMA_NO_TRANSLATION
-#define NO_PERM		IOASID_TEST_DMA_PERMISSION
-#define NO_STAGE	IOASID_TEST_STAGE_NONE
-#define STAGE1		IOASID_TEST_STAGE_1
-#define STAGE2		IOASID_TEST_STAGE_2
-
 #define PT_FLAGS	(IOASID_INFO_PGTABLE | IOASID_INFO_NESTED)
+
+#include "nesting_hw.h"
 
 /*
  * What every "pt" test starts with: dev1 (class N, PASID width 8) and dev2
@@ -133,13 +129,7 @@ static long inv_pasid_cache(int fd, uint32_t ioasid, uint32_t flags,
 #define inv_pc_pasid(fd, ioasid, pasid) \
 	inv_pasid_cache(fd, ioasid, IOASID_INV_PASID, pasid)
 
-/* Change an entry of a table, as a guest would, with one store. */
-static void entry_set(uint64_t *e, uint64_t value)
-{
-	__atomic_store_n(e, value, __ATOMIC_RELEASE);
-}
-
-#define pt_set(pasid, value)	entry_set(&self->ptbl[pasid], value)
+#define pt_set(pasid, value)	s1_set(&self->ptbl[pasid], value)
 
 FIXTURE_SETUP(pt)
 {
@@ -215,65 +205,6 @@ FIXTURE_TEARDOWN(pt)
 		close(self->testif);
 }
 
-#define NEED_CAPS(need, what) do {					\
-	if ((self->caps & (need)) != (need))				\
-		SKIP(return, "test interface lacks the %s capability",	\
-		     what);						\
-} while (0)
-
-/* What page_of() returns for a DMA blocked with status @st. */
-#define PAGE_BLOCKED(st)	(-10 - (int)(st))
-
-/*
- * The page of the guest RAM @ram that a DMA read of the whole page at
- * @iova by @dev through route @pasid finds: its index; -1 when the bytes
- * are those of no RAM page; PAGE_BLOCKED(status) when the DMA is blocked.
- */
-static int page_of(const uint8_t *ram, int dev, int pasid, uint64_t iova)
-{
-	static __thread uint8_t page[PG];
-	uint32_t id[2];
-	long st;
-
-	st = route_dma(dev, pasid, iova & ~(uint64_t)(PG - 1), page, PG, 0);
-	if (st)
-		return st < 0 ? -1000 + (int)st : PAGE_BLOCKED(st);
-	memcpy(id, page, sizeof(id));
-	if (id[0] != RAM_TAG || id[1] >= RAM_PAGES ||
-	    memcmp(page, ram + id[1] * PG, PG))
-		return -1;
-	return id[1];
-}
-
-#define PAGE_OF(dev, pasid, iova)	page_of(self->ram, dev, pasid, iova)
-
-/*
- * As page_of(), for a read that the IOTLB of @dev must serve (@cached) or
- * that must walk the tables: -2 when it went the other way, -3 when the
- * IOTLB cannot be read.
- */
-static int page_via(const uint8_t *ram, int dev, int pasid, uint64_t iova,
-		    bool cached)
-{
-	struct ioasid_test_iotlb a, b;
-	int page;
-
-	if (testif_iotlb(dev, &a))
-		return -3;
-	page = page_of(ram, dev, pasid, iova);
-	if (testif_iotlb(dev, &b))
-		return -3;
-	if (b.out_hits - a.out_hits != (cached ? 1u : 0u) ||
-	    b.out_misses - a.out_misses != (cached ? 0u : 1u))
-		return -2;
-	return page;
-}
-
-#define CACHED_PAGE(dev, pasid, iova) \
-	page_via(self->ram, dev, pasid, iova, true)
-#define WALKED_PAGE(dev, pasid, iova) \
-	page_via(self->ram, dev, pasid, iova, false)
-
 /*
  * The first of GIOVA(0) to GIOVA(NJ - 1) that a read by @dev through
  * route @pasid does not find in the RAM page that stage-1 table @r gives
@@ -299,32 +230,6 @@ static void expect_root(struct __test_metadata *_metadata, int line,
 
 #define EXPECT_ROOT(dev, pasid, r) \
 	expect_root(_metadata, __LINE__, self->ram, dev, pasid, r)
-
-/*
- * A DMA of 8 bytes at @iova by @dev through route @pasid (a write of 0xee
- * bytes with @write), which must be blocked with @status, at @iova, by
- * @stage, naming parent IOVA @piova.
- */
-static void expect_blocked(struct __test_metadata *_metadata, int line,
-			   int dev, int pasid, uint64_t iova, int write,
-			   uint32_t status, uint32_t stage, uint64_t piova)
-{
-	struct dma_fault f;
-	uint8_t buf[8];
-	long st;
-
-	memset(buf, 0xee, sizeof(buf));
-	st = route_dma_fault(dev, pasid, iova, buf, sizeof(buf), write, &f);
-	ASSERT_LE(0, st) TH_LOG("line %d", line);
-	EXPECT_EQ(status, st) TH_LOG("line %d", line);
-	EXPECT_EQ(iova, f.iova) TH_LOG("line %d", line);
-	EXPECT_EQ(stage, f.stage) TH_LOG("line %d", line);
-	EXPECT_EQ(piova, f.parent_iova) TH_LOG("line %d", line);
-}
-
-#define EXPECT_BLOCKED(dev, pasid, iova, write, status, stage, piova) \
-	expect_blocked(_metadata, __LINE__, dev, pasid, iova, write, \
-		       status, stage, piova)
 
 /*
  * What GET_INFO and dev1's DMA without a PASID say of the fixture's ptab:
@@ -368,31 +273,6 @@ static long pgtable_child(int fd, long gpa, int r)
 		return child;
 	ret = ioasid_bind_test(fd, child, ROOT(r));
 	return ret ? ret : child;
-}
-
-/*
- * The parent IOVA of the entry at @level that the walk of @iova reads,
- * whose tables the pool @t has already made (0 if it has not and cannot).
- */
-static uint64_t s1_entry_gpa(struct s1_tables *t, uint64_t iova, int level)
-{
-	uint64_t *e = s1_entry(t, iova, level);
-
-	return e ? t->gpa + (uint64_t)((uint8_t *)e - (uint8_t *)t->mem) : 0;
-}
-
-/* IOASID_GET_INFO with every output poisoned beforehand; 0 or -errno. */
-static long info_poisoned(int fd, uint32_t ioasid, struct ioasid_info *info)
-{
-	memset(info, 0xa5, sizeof(*info));
-	info->argsz = sizeof(*info);
-	info->flags = 0;
-	info->ioasid = ioasid;
-	info->num_ranges = 0;
-	info->num_reserved = 0;
-	info->ranges = 0;
-	info->reserved = 0;
-	return ioasid_ioctl(fd, IOASID_GET_INFO, info);
 }
 
 /* out_pasid_formats of @ioasid, read with every output poisoned; or ~0. */
@@ -934,14 +814,14 @@ TEST_F(pt, invalidations_reach_the_translations_of_the_pasids_owned)
 		const struct owner_case *c = &owner_cases[i];
 
 		for (r = 0; r < 3; r++)
-			entry_set(leaf[r], GPA(ROOT_PAGE(r, 0)) | S1_RW);
+			s1_set(leaf[r], GPA(ROOT_PAGE(r, 0)) | S1_RW);
 		ASSERT_EQ(0, ioasid_inv_all(self->fd, self->ptab));
 		for (k = 0; k < ARRAY_SIZE(own_pasid); k++)
 			ASSERT_EQ(ROOT_PAGE(own_table[k], 0),
 				  WALKED_PAGE(self->dev1, own_pasid[k], X))
 				TH_LOG("case %u, PASID %d", i, own_pasid[k]);
 		for (r = 0; r < 3; r++)
-			entry_set(leaf[r], GPA(ROOT_PAGE(r, 2)) | S1_RW);
+			s1_set(leaf[r], GPA(ROOT_PAGE(r, 2)) | S1_RW);
 		ASSERT_EQ(0, ioasid_inv(self->fd, c->gva ? gva : self->ptab,
 					c->flags, c->sel, c->addr, c->length))
 			TH_LOG("case %u", i);
@@ -1656,7 +1536,7 @@ static void *race_editor(void *arg)
 	for (i = 0; i < RACE_ROUNDS; i++) {
 		t = (i + 1) % 2;
 		j = i % NJ;
-		entry_set(r->entry, ENTRY(t));
+		s1_set(r->entry, ENTRY(t));
 		if (ioasid_invalidate(r->fd, r->ptab, e, 2, NULL))
 			r->wrong[0]++;
 		if (page_of(r->ram, r->dev, RP, GIOVA(j)) != ROOT_PAGE(t, j))

@@ -68,15 +68,20 @@ static void open_dev(struct seed *s, int bits, int class)
 	P(s, FZ_T_CREATE, FD0, HEAD, bits, class, 0, END);
 }
 
-/* ioasid fd, testif, device bound, IOASID allocated and attached */
-static void setup(struct seed *s, int bits)
+/* ioasid fd, testif, device of @class bound, IOASID allocated, attached */
+static void setup_class(struct seed *s, int bits, int class)
 {
 	P(s, FZ_OPEN_IOASID, 0);
 	P(s, FZ_OPEN_TESTIF, 0);
 	P(s, FZ_ALLOC, FD0, HEAD, END);
-	open_dev(s, bits, 0);
+	open_dev(s, bits, class);
 	P(s, FZ_BIND, FD0, HEAD, FD0, END);	/* vals: label, ioasid */
 	P(s, FZ_ATTACH, FD0, HEAD, ID(1), 0, END);
+}
+
+static void setup(struct seed *s, int bits)
+{
+	setup_class(s, bits, 0);
 }
 
 static void seed_dma(struct seed *s)
@@ -292,12 +297,7 @@ static void seed_race_nest(struct seed *s)
  * table, then the table unbound and everything undone in turn */
 static void seed_hw_nest(struct seed *s)
 {
-	P(s, FZ_OPEN_IOASID, 0);
-	P(s, FZ_OPEN_TESTIF, 0);
-	P(s, FZ_ALLOC, FD0, HEAD, END);
-	open_dev(s, 8, 2);
-	P(s, FZ_BIND, FD0, HEAD, FD0, END);	/* vals: label, ioasid */
-	P(s, FZ_ATTACH, FD0, HEAD, ID(1), 0, END);
+	setup_class(s, 8, 2);
 	P(s, FZ_MAP, FD0, HEADF(3), ID(1), REG(1, 0), 0xc0, PAGES_16, END);
 	S1_ENTRY(s, 1, 2, 0x07);
 	S1_ENTRY(s, 2, 3, 0x07);
@@ -333,12 +333,7 @@ static void seed_hw_nest(struct seed *s)
  * under the tables and everything undone */
 static void seed_pasid_table(struct seed *s)
 {
-	P(s, FZ_OPEN_IOASID, 0);
-	P(s, FZ_OPEN_TESTIF, 0);
-	P(s, FZ_ALLOC, FD0, HEAD, END);
-	open_dev(s, 8, 2);
-	P(s, FZ_BIND, FD0, HEAD, FD0, END);	/* vals: label, ioasid */
-	P(s, FZ_ATTACH, FD0, HEAD, ID(1), 0, END);
+	setup_class(s, 8, 2);
 	P(s, FZ_MAP, FD0, HEADF(3), ID(1), REG(1, 0), 0xc0, PAGES_16, END);
 	S1_ENTRY(s, 1, 2, 0x07);	/* table A: GIOVA 0 -> GPA 0x5000 */
 	S1_ENTRY(s, 2, 3, 0x07);
