@@ -9,7 +9,7 @@ PYTHON ?= /usr/bin/python3
 CC ?= gcc
 Q ?= @
 
-SRCS := src/uapi.adoc src/core.adoc src/backend.adoc src/memory.adoc src/ioasid.adoc src/devices.adoc src/attach.adoc src/dma.adoc src/nesting.adoc \
+SRCS := src/uapi.adoc src/core.adoc src/backend.adoc src/memory.adoc src/ioasid.adoc src/devices.adoc src/attach.adoc src/dma.adoc src/nesting.adoc src/pasid.adoc \
 	src/testif.adoc src/iommu.adoc src/kbuild.adoc
 DIAGRAMS := $(wildcard diagrams/*.dot)
 

@@ -27,7 +27,7 @@ H_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer
 H_CFLAGS := -std=gnu11 -g -O1 -fPIC -Wall -Wno-unused-function $(H_SAN) \
 	-D_GNU_SOURCE -Iharness/shim/include -I$(TREE)/include \
 	-I$(TREE)/drivers/iommu/ioasid -I$(H_KSRC)
-H_CORE := main ioasid io_pagetable pages device attach nesting
+H_CORE := main ioasid io_pagetable pages device attach nesting pasid
 H_MOCK := mock mock_iommu
 H_SHIM := kernel mm vfs xarray_glue
 H_OBJS := $(patsubst %,$(HB)/obj/%.o,$(H_CORE) $(H_MOCK) $(H_SHIM) xarray rbtree interpose)

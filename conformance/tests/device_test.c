@@ -352,7 +352,9 @@ TEST_F(testif, bad_arguments)
 	if (caps.out_caps & IOASID_TEST_CAP_DEVICE)
 		check_bad_args_min(_metadata, self->testif,
 				   IOASID_TEST_CREATE_DEVICE, &dev,
-				   sizeof(dev), 16, IOASID_TEST_DEVICE_GROUP,
+				   sizeof(dev), 16, IOASID_TEST_DEVICE_GROUP |
+				   IOASID_TEST_DEVICE_MEDIATED |
+				   IOASID_TEST_DEVICE_ENQCMD,
 				   offsetof(struct ioasid_test_create_device,
 					    __reserved));
 }

@@ -1238,13 +1238,14 @@ TEST_F(dma, dma_bad_arguments)
 	    REQ-ARG-SIZE-MAX, REQ-ARG-TAIL, REQ-ARG-RESERVED, REQ-ARG-FLAGS,
 	    REQ-ARG-FAULT);
 	ASSERT_LE(0, plain);
-	ASSERT_EQ(64, sizeof(valid));
+	ASSERT_EQ(72, sizeof(valid));
 	memset(data, 0xee, sizeof(data));
 	ASSERT_EQ(0, ioasid_map(self->fd, self->a, self->buf, IOVA, PG,
 				IOASID_DMA_RW));
 	check_bad_args_min(_metadata, self->dev, IOASID_TEST_DMA, &valid,
 			   sizeof(valid), 48,
-			   IOASID_TEST_DMA_WRITE | IOASID_TEST_DMA_PASID,
+			   IOASID_TEST_DMA_WRITE | IOASID_TEST_DMA_PASID |
+			   IOASID_TEST_DMA_ENQCMD,
 			   offsetof(struct ioasid_test_dma, __reserved));
 	/* a caller of the first version's 48 bytes gets no stage written */
 	{
@@ -1261,6 +1262,22 @@ TEST_F(dma, dma_bad_arguments)
 		EXPECT_EQ(IOVA + PG, old.out_fault_iova);
 		EXPECT_EQ(0x5a5a5a5a, old.out_fault_stage);
 		EXPECT_EQ(0x5a5a5a5a5a5a5a5aull, old.out_fault_parent_iova);
+	}
+	/* one of the second version's 64 bytes gets nothing of the wire */
+	{
+		struct ioasid_test_dma old = valid;
+
+		old.argsz = 64;
+		old.flags = 0;
+		old.iova = IOVA + PG;
+		old.length = 1;
+		old.out_wire = 0x5a5a5a5a;
+		old.out_wire_pasid = 0x5a5a5a5a;
+		EXPECT_EQ(0, ioasid_ioctl(self->dev, IOASID_TEST_DMA, &old));
+		EXPECT_EQ(IOASID_TEST_DMA_NO_TRANSLATION, old.out_status);
+		EXPECT_EQ(IOASID_TEST_STAGE_NONE, old.out_fault_stage);
+		EXPECT_EQ(0x5a5a5a5a, old.out_wire);
+		EXPECT_EQ(0x5a5a5a5a, old.out_wire_pasid);
 	}
 	EXPECT_EQ(-EINVAL, dma_write(self->dev, IOVA, data, 0));
 	EXPECT_EQ(-EINVAL, dma_read(self->dev, IOVA, data, 65537));

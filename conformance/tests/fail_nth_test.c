@@ -954,4 +954,191 @@ out:
 	return ret;
 }
 
+/*
+ * The PASID a DMA of @dev through route @pasid carried on the wire
+ * (wire_pasid()): the PASID, NO_PASID or WIRE_NONE, or -errno; -EBADE for
+ * a malformed report.
+ */
+static long sweep_wire(int dev, int pasid, int enqcmd)
+{
+	long w = wire_pasid(dev, pasid, SWEEP_IOVA, enqcmd);
+
+	if (w <= -1000)
+		return w + 1000;
+	return w == -999 ? -EBADE : w;
+}
+
+/*
+ * 0 when a DMA of @dev through route @pasid was not sent (WIRE_NONE), the
+ * DMA's -errno when it failed, else -EBADE.
+ */
+static long sweep_unsent(int dev, int pasid)
+{
+	long w = sweep_wire(dev, pasid, 0);
+
+	if (w == WIRE_NONE)
+		return 0;
+	return w < WIRE_NONE ? w : -EBADE;
+}
+
+/* A PASID a routing ID of width 4 gives: 1 to 15. */
+static bool sweep_rid_pasid(long w)
+{
+	return w >= 1 && w <= 15;
+}
+
+/* Two mediated devices of one parent, the second with ENQCMD. */
+struct sweep_mdevs {
+	int testif;
+	int fd;
+	int parent;
+	int m[2];
+	long id;
+};
+
+static void sweep_mdevs_close(struct sweep_mdevs *c)
+{
+	if (c->m[1] >= 0)
+		close(c->m[1]);
+	if (c->m[0] >= 0)
+		close(c->m[0]);
+	if (c->parent >= 0)
+		close(c->parent);
+	if (c->fd >= 0)
+		close(c->fd);
+	if (c->testif >= 0)
+		close(c->testif);
+}
+
+/*
+ * Set @c up: a parent of PASID width 4, its two mediated devices bound to
+ * a new descriptor, and an IOASID.  0 or -errno, with everything released
+ * on failure.
+ */
+static long sweep_mdevs_open(struct sweep_mdevs *c)
+{
+	long ret;
+	int i;
+
+	c->fd = c->parent = c->m[0] = c->m[1] = -1;
+	c->testif = sweep_testif(IOASID_TEST_CAP_DEVICE | IOASID_TEST_CAP_DMA |
+				 IOASID_TEST_CAP_MEDIATED |
+				 IOASID_TEST_CAP_ENQCMD);
+	if (c->testif < 0)
+		return c->testif;
+	c->fd = ioasid_open();
+	ret = c->fd < 0 ? -errno : 0;
+	if (!ret) {
+		c->parent = testif_create_pasid_device(c->testif, 4);
+		ret = c->parent < 0 ? c->parent : 0;
+	}
+	for (i = 0; i < 2 && !ret; i++) {
+		c->m[i] = testif_create_mediated(c->testif, c->parent,
+						 IOASID_TEST_IOMMU_A, 4, i);
+		ret = c->m[i] < 0 ? c->m[i] : device_bind(c->m[i], c->fd);
+		if (ret > 0)
+			ret = 0;
+	}
+	if (!ret) {
+		c->id = ioasid_alloc_one(c->fd);
+		ret = c->id < 0 ? c->id : 0;
+	}
+	if (ret)
+		sweep_mdevs_close(c);
+	return ret;
+}
+
+/*
+ * Attach route @pasid of mediated device @dev to @id; a failed attach must
+ * leave the route without a PASID on the wire.
+ */
+static long sweep_mdev_attach(int dev, long id, int pasid)
+{
+	long ret = pasid == NO_PASID ? device_attach(dev, id) :
+				       device_attach_pasid(dev, id, pasid);
+
+	if (ret) {
+		long unsent = sweep_unsent(dev, pasid);
+
+		return unsent == -EBADE ? unsent : ret;
+	}
+	return 0;
+}
+
+/*
+ * The routes of both devices: default routes and route 1 attached, each
+ * with a PASID of the parent's routing ID but for the ENQCMD device's
+ * route 1, which carries the IOASID's global PASID; the CPU's table of the
+ * test interface holds it for guest PASID 7, and an ENQCMD DMA carries it.
+ * The PASIDs on the wire in @w: m0's default and route 1, m1's default
+ * and route 1.
+ */
+static long sweep_mdevs_attach(struct sweep_mdevs *c, long w[4])
+{
+	long ret = 0;
+	int i;
+
+	for (i = 0; i < 4 && !ret; i++)
+		ret = sweep_mdev_attach(c->m[i / 2], c->id,
+					i % 2 ? 1 : NO_PASID);
+	for (i = 0; i < 4 && !ret; i++) {
+		w[i] = sweep_wire(c->m[i / 2], i % 2 ? 1 : NO_PASID, 0);
+		if (w[i] < 0 && w[i] != NO_PASID && w[i] != WIRE_NONE)
+			ret = w[i];
+		else if (i != 3 && !sweep_rid_pasid(w[i]))
+			ret = -EBADE;
+	}
+	if (!ret && (w[3] < 1 || w[0] == w[1] || w[0] == w[2] ||
+		     w[0] == w[3] || w[1] == w[2] || w[1] == w[3] ||
+		     w[2] == w[3]))
+		ret = -EBADE;
+	if (!ret)
+		ret = testif_map_pasid(c->testif, c->fd, c->id, 7);
+	if (!ret) {
+		long e = sweep_wire(c->m[1], 7, 1);
+
+		ret = e < 0 && e != NO_PASID && e != WIRE_NONE ? e :
+		      e != w[3] ? -EBADE : 0;
+	}
+	return ret;
+}
+
+FAIL_NTH_TEST(pasid_virt, "REQ-PVIRT-RID, REQ-PVIRT-GLOBAL, REQ-PVIRT-RELEASE, REQ-TESTIF-CPU-PASID, REQ-TESTIF-DMA-WIRE, REQ-ERR-RESOURCE")
+{
+	struct sweep_mdevs c;
+	long ret, w[4];
+	int i;
+
+	ret = sweep_mdevs_open(&c);
+	if (ret)
+		return ret;
+	ret = sweep_mdevs_attach(&c, w);
+	if (!ret)
+		ret = testif_unmap_pasid(c.testif, 7);
+	for (i = 3; i >= 0 && !ret; i--) {
+		ret = i % 2 ? device_detach_pasid(c.m[i / 2], c.id, 1) :
+			      device_detach(c.m[i / 2], c.id);
+		if (!ret)
+			ret = sweep_unsent(c.m[i / 2], i % 2 ? 1 : NO_PASID);
+	}
+	if (!ret)
+		ret = ioasid_free_one(c.fd, c.id);
+	sweep_mdevs_close(&c);
+	return ret;
+}
+
+/* The same routes and hold left for the closes to end. */
+FAIL_NTH_TEST(pasid_virt_then_close, "REQ-PVIRT-RELEASE, REQ-UNBIND-DETACHES, REQ-TESTIF-CPU-PASID, REQ-ERR-RESOURCE")
+{
+	struct sweep_mdevs c;
+	long ret, w[4];
+
+	ret = sweep_mdevs_open(&c);
+	if (ret)
+		return ret;
+	ret = sweep_mdevs_attach(&c, w);
+	sweep_mdevs_close(&c);
+	return ret;
+}
+
 TEST_HARNESS_MAIN

@@ -915,6 +915,114 @@ static inline long route_dma_fault(int dev, int pasid, uint64_t iova,
 	return arg.out_status;
 }
 
+/*
+ * A mediated device of the test device @parent (REQ-TESTIF-MEDIATED),
+ * with ENQCMD when @enqcmd, whose user PASIDs have @pasid_bits: its
+ * descriptor, or -errno.
+ */
+static inline int testif_create_mediated(int testif, int parent,
+					 uint32_t iommu_class,
+					 uint32_t pasid_bits, int enqcmd)
+{
+	struct ioasid_test_create_device arg = {
+		.argsz = sizeof(arg),
+		.flags = IOASID_TEST_DEVICE_MEDIATED |
+			 (enqcmd ? IOASID_TEST_DEVICE_ENQCMD : 0),
+		.pasid_bits = pasid_bits,
+		.iommu_class = iommu_class,
+		.parent_fd = parent,
+	};
+	long ret = ioasid_ioctl(testif, IOASID_TEST_CREATE_DEVICE, &arg);
+
+	return ret < 0 ? (int)ret : arg.out_fd;
+}
+
+/* What a DMA put on the wire (REQ-TESTIF-DMA-WIRE). */
+struct dma_wire {
+	uint32_t wire;		/* IOASID_TEST_WIRE_* */
+	uint32_t pasid;		/* with IOASID_TEST_WIRE_PASID */
+};
+
+#define WIRE_NONE	(-2)	/* wire_pasid(): nothing was sent */
+
+/*
+ * A DMA by @dev through route @pasid (NO_PASID: the RID), with
+ * IOASID_TEST_DMA_ENQCMD when @enqcmd, as route_dma(), that also reports
+ * what went on the wire in *@w (poisoned on input).
+ */
+static inline long route_dma_wire(int dev, int pasid, uint64_t iova,
+				  void *buf, uint64_t length, int write,
+				  int enqcmd, struct dma_wire *w)
+{
+	struct ioasid_test_dma arg = {
+		.argsz = sizeof(arg),
+		.flags = (write ? IOASID_TEST_DMA_WRITE : 0) |
+			 (pasid != NO_PASID ? IOASID_TEST_DMA_PASID : 0) |
+			 (enqcmd ? IOASID_TEST_DMA_ENQCMD : 0),
+		.pasid = pasid == NO_PASID ? 0 : pasid,
+		.out_status = 0xffffffffu,
+		.iova = iova,
+		.length = length,
+		.buffer = (uintptr_t)buf,
+		.out_wire = 0xbad0,
+		.out_wire_pasid = 0xbad0bad,
+	};
+	long ret = ioasid_ioctl(dev, IOASID_TEST_DMA, &arg);
+
+	if (ret < 0)
+		return ret;
+	w->wire = arg.out_wire;
+	w->pasid = arg.out_wire_pasid;
+	return arg.out_status;
+}
+
+/*
+ * The PASID a one-byte DMA read by @dev through route @pasid carried on
+ * the wire: the PASID, NO_PASID when it carried none, WIRE_NONE when it
+ * was not sent, or -1000 - errno; a malformed report gives -999.
+ */
+static inline long wire_pasid(int dev, int pasid, uint64_t iova, int enqcmd)
+{
+	struct dma_wire w;
+	uint8_t byte;
+	long st = route_dma_wire(dev, pasid, iova, &byte, 1, 0, enqcmd, &w);
+
+	if (st < 0)
+		return -1000 + st;
+	if (w.wire == 0)
+		return w.pasid == 0 ? WIRE_NONE : -999;
+	if (w.wire == IOASID_TEST_WIRE_SENT)
+		return w.pasid == 0 ? NO_PASID : -999;
+	if (w.wire == (IOASID_TEST_WIRE_SENT | IOASID_TEST_WIRE_PASID))
+		return w.pasid;
+	return -999;
+}
+
+/* IOASID_TEST_MAP_PASID on @testif; 0 or -errno. */
+static inline long testif_map_pasid(int testif, int ioasid_fd,
+				    uint32_t ioasid, uint32_t vpasid)
+{
+	struct ioasid_test_map_pasid arg = {
+		.argsz = sizeof(arg),
+		.ioasid_fd = ioasid_fd,
+		.ioasid = ioasid,
+		.vpasid = vpasid,
+	};
+
+	return ioasid_ioctl(testif, IOASID_TEST_MAP_PASID, &arg);
+}
+
+/* IOASID_TEST_UNMAP_PASID on @testif; 0 or -errno. */
+static inline long testif_unmap_pasid(int testif, uint32_t vpasid)
+{
+	struct ioasid_test_unmap_pasid arg = {
+		.argsz = sizeof(arg),
+		.vpasid = vpasid,
+	};
+
+	return ioasid_ioctl(testif, IOASID_TEST_UNMAP_PASID, &arg);
+}
+
 #define S1_PRESENT	(1ull << 0)
 #define S1_READ		(1ull << 1)
 #define S1_WRITE	(1ull << 2)

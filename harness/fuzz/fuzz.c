@@ -930,21 +930,28 @@ static void op_create(void)
 	struct argbuf a;
 	u32 flags;
 	u8 b;
-	int group;
+	int other;
 
 	arg_begin(&a, sizeof(struct ioasid_test_create_device));
-	arg_head(&a, 16, IOASID_TEST_DEVICE_GROUP);
+	arg_head(&a, 16, IOASID_TEST_DEVICE_GROUP |
+		 IOASID_TEST_DEVICE_MEDIATED | IOASID_TEST_DEVICE_ENQCMD);
 	flags = get32(&a, 4);
 	b = rd8();
 	put32(&a, 16, b == FZ_RAW ? rd32() : b < 0xe0 ? b % 22 : b);
 	b = rd8();
 	put32(&a, 24, b == FZ_RAW ? rd32() : b < 0xf0 ? b % 3 : b);
 	b = rd8();
-	if (flags & IOASID_TEST_DEVICE_GROUP || b >= 0xf0)
-		group = sel_fd_b(K_DEVICE, b);
+	if (flags & (IOASID_TEST_DEVICE_GROUP | IOASID_TEST_DEVICE_MEDIATED) ||
+	    b >= 0xf0)
+		other = sel_fd_b(K_DEVICE, b);
 	else
-		group = 0;
-	put32(&a, 28, group);
+		other = 0;
+	/* one selector: the group's device, or a mediated device's parent */
+	if ((flags & (IOASID_TEST_DEVICE_GROUP | IOASID_TEST_DEVICE_MEDIATED)) ==
+	    IOASID_TEST_DEVICE_MEDIATED)
+		put32(&a, 32, other);
+	else
+		put32(&a, 28, other);
 	if (!fz_ioctl_arg(fd, IOASID_TEST_CREATE_DEVICE, &a)) {
 		u32 dev;
 
@@ -985,6 +992,30 @@ static void op_fail_next(void)
 	fz_ioctl_arg(fd, IOASID_TEST_FAIL_NEXT, &a);
 }
 
+static void op_map_pasid(void)
+{
+	int fd = sel_fd(K_TESTIF);
+	struct argbuf a;
+
+	arg_begin(&a, sizeof(struct ioasid_test_map_pasid));
+	arg_head(&a, 24, 0);
+	put32(&a, 8, sel_fd(K_IOASID));
+	put32(&a, 12, sel_id());
+	put32(&a, 16, sel_pasid());
+	fz_ioctl_arg(fd, IOASID_TEST_MAP_PASID, &a);
+}
+
+static void op_unmap_pasid(void)
+{
+	int fd = sel_fd(K_TESTIF);
+	struct argbuf a;
+
+	arg_begin(&a, sizeof(struct ioasid_test_unmap_pasid));
+	arg_head(&a, 16, 0);
+	put32(&a, 8, sel_pasid());
+	fz_ioctl_arg(fd, IOASID_TEST_UNMAP_PASID, &a);
+}
+
 static void op_bind(void)
 {
 	int fd = sel_fd(K_DEVICE);
@@ -1017,7 +1048,8 @@ static void op_dma(void)
 	u64 len;
 
 	arg_begin(&a, sizeof(struct ioasid_test_dma));
-	arg_head(&a, 48, IOASID_TEST_DMA_WRITE | IOASID_TEST_DMA_PASID);
+	arg_head(&a, 48, IOASID_TEST_DMA_WRITE | IOASID_TEST_DMA_PASID |
+		 IOASID_TEST_DMA_ENQCMD);
 	put32(&a, 8, sel_pasid());
 	put32(&a, 12, 0xffffffff);
 	put64(&a, 16, sel_iova());
@@ -1577,6 +1609,12 @@ static void run(void)
 			break;
 		case FZ_T_FAIL_NEXT:
 			op_fail_next();
+			break;
+		case FZ_T_MAP_PASID:
+			op_map_pasid();
+			break;
+		case FZ_T_UNMAP_PASID:
+			op_unmap_pasid();
 			break;
 		case FZ_BIND:
 			op_bind();

@@ -46,7 +46,10 @@ enum fz_op {
 				 * vaddr is an IOVA selector */
 	FZ_UNMAP,		/* fd place argsz flags id iova length tweaks */
 	FZ_T_CAPS,		/* fd place argsz flags tweaks */
-	FZ_T_CREATE,		/* fd place argsz flags bits class group tweaks */
+	FZ_T_CREATE,		/* fd place argsz flags bits class other tweaks;
+				 * other: the group's device, or with
+				 * IOASID_TEST_DEVICE_MEDIATED alone the
+				 * parent */
 	FZ_T_PINNED,		/* fd place argsz flags vaddr tweaks */
 	FZ_T_FAIL_NEXT,		/* fd place argsz flags op nth tweaks */
 	FZ_BIND,		/* fd place argsz flags ioasid-fd tweaks */
@@ -96,6 +99,9 @@ enum fz_op {
 				 * bits, written at the 8-aligned address (if
 				 * it is mapped at all, whatever its
 				 * protection) */
+	FZ_T_MAP_PASID,		/* fd place argsz flags ioasid-fd id vpasid
+				 * tweaks */
+	FZ_T_UNMAP_PASID,	/* fd place argsz flags vpasid tweaks */
 	FZ_NR_OPS
 };
 

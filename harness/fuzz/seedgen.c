@@ -367,6 +367,36 @@ static void seed_pasid_table(struct seed *s)
 	P(s, FZ_FREE, FD0, HEAD, ID(1), END);
 }
 
+/*
+ * A parent and two mediated devices of it, the second with ENQCMD: routes
+ * with PASIDs of the parent's routing ID and a global PASID, the CPU's
+ * translation of guest PASID 7 to it, and DMA through both ways.
+ */
+static void seed_mediated(struct seed *s)
+{
+	P(s, FZ_OPEN_IOASID, 0);
+	P(s, FZ_OPEN_TESTIF, 0);
+	P(s, FZ_ALLOC, FD0, HEAD, END);			/* vals: ioasid */
+	open_dev(s, 4, 0);				/* the parent */
+	P(s, FZ_T_CREATE, FD0, HEADF(2), 8, 0, FD0, END);	/* mediated */
+	P(s, FZ_T_CREATE, FD0, HEADF(6), 8, 0, FD0, END);	/* and ENQCMD */
+	P(s, FZ_BIND, 1, HEAD, FD0, END);
+	P(s, FZ_BIND, 2, HEAD, FD0, END);	/* vals: label, label, ioasid */
+	P(s, FZ_ATTACH, 1, HEAD, ID(2), 0, END);
+	P(s, FZ_ATTACH, 1, HEADF(1), ID(2), 4, END);	/* PASID 5 */
+	P(s, FZ_ATTACH, 2, HEADF(1), ID(2), 4, END);
+	P(s, FZ_MAP, FD0, HEADF(3), ID(2), REG(1, 0), IOVA_4K(0), PAGES_16, END);
+	P(s, FZ_T_DMA, 1, HEADF(2), 4, IOVA_LAST(0), 0x0d, 0, 0x80, 0, END);
+	P(s, FZ_T_MAP_PASID, FD0, HEAD, FD0, ID(2), 5, END);	/* PASID 7 */
+	P(s, FZ_T_DMA, 2, HEADF(6), 5, IOVA_LAST(0), 0x0d, 0, 0x80, 0, END);
+	P(s, FZ_T_DMA, 2, HEADF(2), 4, IOVA_LAST(0), 0x0d, 0, 0x80, 0, END);
+	P(s, FZ_DETACH, 2, HEADF(1), ID(2), 4, END);
+	P(s, FZ_T_DMA, 2, HEADF(6), 5, IOVA_LAST(0), 0x0d, 0, 0x80, 0, END);
+	P(s, FZ_T_UNMAP_PASID, FD0, HEAD, 5, END);
+	P(s, FZ_DETACH, 1, HEAD, ID(2), 0, END);
+	P(s, FZ_CLOSE, 3);
+}
+
 static void write_seed(const char *dir, int k, struct seed *s)
 {
 	char path[4096];
@@ -386,6 +416,7 @@ int main(int argc, char **argv)
 		seed_dma, seed_pasid, seed_group, seed_register, seed_replace,
 		seed_race_free, seed_race_close, seed_race_kill, seed_foreign,
 		seed_nest, seed_race_nest, seed_hw_nest, seed_pasid_table,
+		seed_mediated,
 	};
 	unsigned int i, n = sizeof(seeds) / sizeof(seeds[0]);
 	int k = 0;

@@ -633,21 +633,45 @@ static void encode(struct rec *r, int fd, unsigned long req,
 		tweaks(r, b, sizeof(struct ioasid_test_get_caps), RSV(12, 4));
 		return;
 	case IOASID_TEST_CREATE_DEVICE: {
-		int group;
+		uint32_t kind = u32_at(b, 4) & (IOASID_TEST_DEVICE_GROUP |
+						IOASID_TEST_DEVICE_MEDIATED);
+		int group = (int)u32_at(b, 28);
 
 		op(r, FZ_T_CREATE);
 		sel_fd(r, fd);
 		head(r, arg, sizeof(struct ioasid_test_create_device), b);
 		sel_raw32(r, u32_at(b, 16), 22);
 		sel_raw32(r, u32_at(b, 24), 3);
-		group = (int)u32_at(b, 28);
-		if (u32_at(b, 4) & IOASID_TEST_DEVICE_GROUP)
+		if (kind == IOASID_TEST_DEVICE_MEDIATED) {
+			sel_fd(r, (int)u32_at(b, 32));
+			tweaks(r, b, sizeof(struct ioasid_test_create_device),
+			       RSV(12, 4, 20, 4, 28, 4, 36, 4));
+			return;
+		}
+		if (kind)
 			sel_fd(r, group);
 		else
 			put8(r, group ? 0xf0 : 0);
-		tweaks(r, b, sizeof(struct ioasid_test_create_device), RSV(12, 4, 20, 4));
+		tweaks(r, b, sizeof(struct ioasid_test_create_device),
+		       RSV(12, 4, 20, 4, 32, 8));
 		return;
 	}
+	case IOASID_TEST_MAP_PASID:
+		op(r, FZ_T_MAP_PASID);
+		sel_fd(r, fd);
+		head(r, arg, sizeof(struct ioasid_test_map_pasid), b);
+		sel_fd(r, (int)u32_at(b, 8));
+		sel_id(r, u32_at(b, 12));
+		sel_raw32(r, u32_at(b, 16), 1);
+		tweaks(r, b, sizeof(struct ioasid_test_map_pasid), RSV(20, 4));
+		return;
+	case IOASID_TEST_UNMAP_PASID:
+		op(r, FZ_T_UNMAP_PASID);
+		sel_fd(r, fd);
+		head(r, arg, sizeof(struct ioasid_test_unmap_pasid), b);
+		sel_raw32(r, u32_at(b, 8), 1);
+		tweaks(r, b, sizeof(struct ioasid_test_unmap_pasid), RSV(12, 4));
+		return;
 	case IOASID_TEST_PINNED:
 		op(r, FZ_T_PINNED);
 		sel_fd(r, fd);
