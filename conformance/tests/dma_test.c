@@ -1247,37 +1247,35 @@ TEST_F(dma, dma_bad_arguments)
 			   IOASID_TEST_DMA_WRITE | IOASID_TEST_DMA_PASID |
 			   IOASID_TEST_DMA_ENQCMD,
 			   offsetof(struct ioasid_test_dma, __reserved));
-	/* a caller of the first version's 48 bytes gets no stage written */
+	/*
+	 * A caller of the first version's 48 bytes gets no stage written,
+	 * one of the second version's 64 bytes nothing of the wire: every
+	 * byte beyond argsz keeps what the caller left there.
+	 */
 	{
-		struct ioasid_test_dma old = valid;
+		static const uint32_t sizes[] = { 48, 64 };
+		unsigned int i, b;
 
-		old.argsz = 48;
-		old.flags = 0;
-		old.iova = IOVA + PG;
-		old.length = 1;
-		old.out_fault_stage = 0x5a5a5a5a;
-		old.out_fault_parent_iova = 0x5a5a5a5a5a5a5a5aull;
-		EXPECT_EQ(0, ioasid_ioctl(self->dev, IOASID_TEST_DMA, &old));
-		EXPECT_EQ(IOASID_TEST_DMA_NO_TRANSLATION, old.out_status);
-		EXPECT_EQ(IOVA + PG, old.out_fault_iova);
-		EXPECT_EQ(0x5a5a5a5a, old.out_fault_stage);
-		EXPECT_EQ(0x5a5a5a5a5a5a5a5aull, old.out_fault_parent_iova);
-	}
-	/* one of the second version's 64 bytes gets nothing of the wire */
-	{
-		struct ioasid_test_dma old = valid;
+		for (i = 0; i < 2; i++) {
+			struct ioasid_test_dma old;
+			const uint8_t *tail = (const uint8_t *)&old + sizes[i];
 
-		old.argsz = 64;
-		old.flags = 0;
-		old.iova = IOVA + PG;
-		old.length = 1;
-		old.out_wire = 0x5a5a5a5a;
-		old.out_wire_pasid = 0x5a5a5a5a;
-		EXPECT_EQ(0, ioasid_ioctl(self->dev, IOASID_TEST_DMA, &old));
-		EXPECT_EQ(IOASID_TEST_DMA_NO_TRANSLATION, old.out_status);
-		EXPECT_EQ(IOASID_TEST_STAGE_NONE, old.out_fault_stage);
-		EXPECT_EQ(0x5a5a5a5a, old.out_wire);
-		EXPECT_EQ(0x5a5a5a5a, old.out_wire_pasid);
+			memset(&old, 0x5a, sizeof(old));
+			memcpy(&old, &valid, sizes[i]);
+			old.argsz = sizes[i];
+			old.flags = 0;
+			old.iova = IOVA + PG;
+			old.length = 1;
+			EXPECT_EQ(0, ioasid_ioctl(self->dev, IOASID_TEST_DMA,
+						  &old));
+			EXPECT_EQ(IOASID_TEST_DMA_NO_TRANSLATION,
+				  old.out_status);
+			EXPECT_EQ(IOVA + PG, old.out_fault_iova);
+			for (b = 0; b < sizeof(old) - sizes[i]; b++)
+				EXPECT_EQ(0x5a, tail[b])
+					TH_LOG("argsz %u, byte %u", sizes[i],
+					       sizes[i] + b);
+		}
 	}
 	EXPECT_EQ(-EINVAL, dma_write(self->dev, IOVA, data, 0));
 	EXPECT_EQ(-EINVAL, dma_read(self->dev, IOVA, data, 65537));
