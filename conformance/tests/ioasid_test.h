@@ -977,9 +977,24 @@ static inline long route_dma_wire(int dev, int pasid, uint64_t iova,
 }
 
 /*
+ * The PASID that *@w says a DMA carried on the wire: the PASID, NO_PASID
+ * when it carried none, WIRE_NONE when it was not sent; -999 for a
+ * malformed report.
+ */
+static inline long wire_decode(const struct dma_wire *w)
+{
+	if (w->wire == 0)
+		return w->pasid == 0 ? WIRE_NONE : -999;
+	if (w->wire == IOASID_TEST_WIRE_SENT)
+		return w->pasid == 0 ? NO_PASID : -999;
+	if (w->wire == (IOASID_TEST_WIRE_SENT | IOASID_TEST_WIRE_PASID))
+		return w->pasid;
+	return -999;
+}
+
+/*
  * The PASID a one-byte DMA read by @dev through route @pasid carried on
- * the wire: the PASID, NO_PASID when it carried none, WIRE_NONE when it
- * was not sent, or -1000 - errno; a malformed report gives -999.
+ * the wire, as wire_decode() gives it, or -1000 - errno.
  */
 static inline long wire_pasid(int dev, int pasid, uint64_t iova, int enqcmd)
 {
@@ -987,15 +1002,7 @@ static inline long wire_pasid(int dev, int pasid, uint64_t iova, int enqcmd)
 	uint8_t byte;
 	long st = route_dma_wire(dev, pasid, iova, &byte, 1, 0, enqcmd, &w);
 
-	if (st < 0)
-		return -1000 + st;
-	if (w.wire == 0)
-		return w.pasid == 0 ? WIRE_NONE : -999;
-	if (w.wire == IOASID_TEST_WIRE_SENT)
-		return w.pasid == 0 ? NO_PASID : -999;
-	if (w.wire == (IOASID_TEST_WIRE_SENT | IOASID_TEST_WIRE_PASID))
-		return w.pasid;
-	return -999;
+	return st < 0 ? -1000 + st : wire_decode(&w);
 }
 
 /* IOASID_TEST_MAP_PASID on @testif; 0 or -errno. */
