@@ -1153,6 +1153,51 @@ TEST_F(pv, map_pasid_translates_the_guests_pasid)
 }
 
 /*
+ * An attach that fails in the IOMMU changes nothing: the route of a
+ * mediated device keeps no number, and an ENQCMD route leaves its IOASID
+ * without a global PASID.  The numbers given afterwards are those of a
+ * history without the failures: the routing ID's own 1 first, then the
+ * global PASID 2, which avoids it.
+ */
+TEST_F(pv, a_failed_attach_keeps_no_number)
+{
+	int parent, e, m;
+	long x;
+
+	REQ(REQ-ARG-NOCHANGE, REQ-PVIRT-RELEASE, REQ-TESTIF-FAIL,
+	    REQ-TESTIF-WIRE-ORDER);
+	NEED_CAPS(CAPS_ENQCMD | IOASID_TEST_CAP_FAIL, "ENQCMD and FAIL");
+	parent = new_pf(8, CLASS_A);
+	ASSERT_LE(0, parent);
+	e = new_mdev(parent, 8, 1);
+	m = new_mdev(parent, 8, 0);
+	ASSERT_LE(0, e);
+	ASSERT_LE(0, m);
+	x = data_ioasid(1);
+	ASSERT_LE(1, x);
+	/* the first ENQCMD route of x fails: x has no global PASID */
+	ASSERT_EQ(0, testif_fail_next(self->testif, IOASID_TEST_FAIL_ATTACH,
+				      1));
+	EXPECT_EQ(-ENOMEM, device_attach_pasid(e, x, 3));
+	testif_fail_none(self->testif);
+	EXPECT_UNSENT(e, 3);
+	EXPECT_EQ(0, routes_of(self->fd, x));
+	EXPECT_EQ(-ENODATA, testif_map_pasid(self->testif, self->fd, x, 3));
+	/* a mediated default route fails: it keeps no number */
+	ASSERT_EQ(0, testif_fail_next(self->testif, IOASID_TEST_FAIL_ATTACH,
+				      1));
+	EXPECT_EQ(-ENOMEM, device_attach(m, x));
+	testif_fail_none(self->testif);
+	EXPECT_UNSENT(m, NO_PASID);
+	EXPECT_EQ(0, routes_of(self->fd, x));
+	/* as if neither had been tried */
+	ASSERT_EQ(0, device_attach(m, x));
+	EXPECT_ROUTE(m, NO_PASID, 1, ID(1, 0));
+	ASSERT_EQ(0, device_attach_pasid(e, x, 3));
+	EXPECT_ROUTE(e, 3, 2, ID(1, 0));
+}
+
+/*
  * A mapping holds the global PASID: with the IOASID's routes detached and
  * the IOASID freed, the ENQCMD DMA of the guest's PASID still carries the
  * number, and is blocked, since no route carries it; no other IOASID and
