@@ -1071,16 +1071,18 @@ static long sweep_mdev_attach(int dev, long id, int pasid)
  * route 1, which carries the IOASID's global PASID; the CPU's table of the
  * test interface holds it for guest PASID 7, and an ENQCMD DMA carries it.
  * The PASIDs on the wire in @w: m0's default and route 1, m1's default
- * and route 1.
+ * and route 1 (route k of the order is w's index @order[k]), so that the
+ * routing ID's space is made for the first of them.
  */
-static long sweep_mdevs_attach(struct sweep_mdevs *c, long w[4])
+static long sweep_mdevs_attach(struct sweep_mdevs *c, const int order[4],
+			       long w[4])
 {
 	long ret = 0;
 	int i;
 
 	for (i = 0; i < 4 && !ret; i++)
-		ret = sweep_mdev_attach(c->m[i / 2], c->id,
-					i % 2 ? 1 : NO_PASID);
+		ret = sweep_mdev_attach(c->m[order[i] / 2], c->id,
+					order[i] % 2 ? 1 : NO_PASID);
 	for (i = 0; i < 4 && !ret; i++) {
 		w[i] = sweep_wire(c->m[i / 2], i % 2 ? 1 : NO_PASID, 0);
 		if (w[i] < 0 && w[i] != NO_PASID && w[i] != WIRE_NONE)
@@ -1105,6 +1107,8 @@ static long sweep_mdevs_attach(struct sweep_mdevs *c, long w[4])
 
 FAIL_NTH_TEST(pasid_virt, "REQ-PVIRT-RID, REQ-PVIRT-GLOBAL, REQ-PVIRT-RELEASE, REQ-TESTIF-CPU-PASID, REQ-TESTIF-DMA-WIRE, REQ-ERR-RESOURCE")
 {
+	/* the global route first */
+	static const int order[4] = { 3, 0, 1, 2 };
 	struct sweep_mdevs c;
 	long ret, w[4];
 	int i;
@@ -1112,7 +1116,7 @@ FAIL_NTH_TEST(pasid_virt, "REQ-PVIRT-RID, REQ-PVIRT-GLOBAL, REQ-PVIRT-RELEASE, R
 	ret = sweep_mdevs_open(&c);
 	if (ret)
 		return ret;
-	ret = sweep_mdevs_attach(&c, w);
+	ret = sweep_mdevs_attach(&c, order, w);
 	if (!ret)
 		ret = testif_unmap_pasid(c.testif, 7);
 	for (i = 3; i >= 0 && !ret; i--) {
@@ -1130,13 +1134,15 @@ FAIL_NTH_TEST(pasid_virt, "REQ-PVIRT-RID, REQ-PVIRT-GLOBAL, REQ-PVIRT-RELEASE, R
 /* The same routes and hold left for the closes to end. */
 FAIL_NTH_TEST(pasid_virt_then_close, "REQ-PVIRT-RELEASE, REQ-UNBIND-DETACHES, REQ-TESTIF-CPU-PASID, REQ-ERR-RESOURCE")
 {
+	/* a routing ID's own number first */
+	static const int order[4] = { 0, 1, 2, 3 };
 	struct sweep_mdevs c;
 	long ret, w[4];
 
 	ret = sweep_mdevs_open(&c);
 	if (ret)
 		return ret;
-	ret = sweep_mdevs_attach(&c, w);
+	ret = sweep_mdevs_attach(&c, order, w);
 	sweep_mdevs_close(&c);
 	return ret;
 }

@@ -780,7 +780,7 @@ TEST_F(pv, a_routing_id_runs_out_and_gets_its_pasids_back)
 TEST_F(pv, enqcmd_routes_share_their_ioasids_global_pasid)
 {
 	int p1, p2, p3, pn, e1, e1b, e2, m3, m4, m1, en, rdev[6];
-	long x, y, z, d, w, gx, gy, gw, r[8];
+	long x, y, z, d, w, v, gx, gy, gw, r[8];
 	int i, j;
 
 	REQ(REQ-PVIRT-GLOBAL, REQ-PVIRT-SPACE, REQ-PVIRT-RID,
@@ -895,6 +895,20 @@ TEST_F(pv, enqcmd_routes_share_their_ioasids_global_pasid)
 	EXPECT_ROUTE(e2, 2, gw, ID(5, 0));
 	EXPECT_EQ(1, routes_of(self->fd, w));
 	EXPECT_ROUTE(en, 6, gx, ID(1, 0));
+	/*
+	 * v's first route is en's: the global PASID it would make lies
+	 * beyond the width, so v is left without one, and the number goes
+	 * to v's next route, of a wide routing ID
+	 */
+	v = data_ioasid(6);
+	ASSERT_LE(1, v);
+	EXPECT_EQ(-ENOSPC, device_attach_pasid(en, v, 2));
+	EXPECT_UNSENT(en, 2);
+	EXPECT_EQ(-ENODATA, testif_map_pasid(self->testif, self->fd, v, 2));
+	ASSERT_EQ(0, device_attach_pasid(e2, v, 5));
+	EXPECT_LE(4, wire_of(e2, 5));
+	EXPECT_NE(gw, wire_of(e2, 5));
+	EXPECT_ROUTE(e2, 5, wire_of(e2, 5), ID(6, 0));
 	/* every number once more: the global ones apart from the others */
 	r[6] = gx;
 	r[7] = gy;
